@@ -1,0 +1,53 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config/settings.js';
+import { connectionDrainPlugin } from './http/connection-drain.js';
+import { errorHandlerPlugin } from './http/error-handler.js';
+import { probeRoutes } from './http/probes.js';
+import { startupGate } from './http/startup-gate.js';
+import type { StartupCheck } from './lifecycle/lifecycle.js';
+import { lifecyclePlugin, terminatorPlugin } from './lifecycle/plugins.js';
+import { debugRoutes } from './routes/debug.js';
+import { rootRoute, type ServiceInfo } from './routes/root.js';
+
+const probePaths = new Set(['/healthz', '/readyz']);
+
+export interface AppDeps {
+  readonly logger: FastifyBaseLogger;
+  readonly info: ServiceInfo;
+  /** Dependencies that must be up before the service is ready. */
+  readonly startupChecks?: readonly StartupCheck[];
+}
+
+/**
+ * Builds the app listener's Fastify instance: infrastructure, then routes. It never listens, reads
+ * the environment or installs signal handlers (see service.ts), so tests can build many side by side.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    logController: new LogController({
+      // Probe traffic every few seconds would drown the request log.
+      disableRequestLogging: (request) => !config.logRequests || probePaths.has(request.url),
+    }),
+    // Draining is ours (connection-drain.ts): no 503 for requests on open connections, no cut sockets.
+    return503OnClosing: false,
+    forceCloseConnections: false,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    handlerTimeout: config.handlerTimeoutMs,
+    bodyLimit: config.bodyLimitBytes,
+  });
+
+  await app.register(lifecyclePlugin, { startupChecks: deps.startupChecks ?? [] });
+  await app.register(errorHandlerPlugin);
+  await app.register(connectionDrainPlugin);
+  await app.register(terminatorPlugin, { config });
+
+  await app.register(probeRoutes, { lifecycle: app.lifecycle });
+  await app.register(async (business) => {
+    await business.register(startupGate);
+    await business.register(rootRoute, { info: deps.info });
+    if (config.debugRoutes) await business.register(debugRoutes, { delayMaxMs: config.debugDelayMaxMs });
+  });
+  return app;
+}

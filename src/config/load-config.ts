@@ -1,0 +1,35 @@
+import { parseSettings } from './schema.js';
+import { settings, type Config } from './settings.js';
+import { describeBudget, shutdownBudget } from './shutdown-budget.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads every setting from `env` once; throws a ConfigError that lists every bad key. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const { config, problems } = parseSettings(settings, env);
+  if (problems.length === 0) problems.push(...crossCheck(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function crossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  const budget = shutdownBudget(config);
+  if (!budget.fits) {
+    problems.push(`the shutdown budget does not fit the grace period: ${describeBudget(budget)}`);
+  }
+  if (config.prestopMode === 'http' && config.prestopToken === '') {
+    problems.push(
+      'PRESTOP_TOKEN: required when PRESTOP_MODE=http (the kubelet calls /prestop from the node, not from loopback)',
+    );
+  }
+  if (config.port !== 0 && config.port === config.adminPort) {
+    problems.push(`PORT and ADMIN_PORT: both are ${config.port}; the two listeners need their own ports`);
+  }
+  return problems;
+}

@@ -1,0 +1,29 @@
+import type { Config } from './settings.js';
+
+export interface ShutdownBudget {
+  /** Each term of the sum, by env name, in milliseconds. */
+  readonly parts: ReadonlyArray<readonly [env: string, ms: number]>;
+  readonly totalMs: number;
+  readonly gracePeriodMs: number;
+  readonly fits: boolean;
+}
+
+/**
+ * The longest a shutdown can take, which must fit in the pod's grace period: the kubelet counts the
+ * preStop hook (or sleep) against it and sends SIGKILL when it runs out.
+ * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution
+ */
+export function shutdownBudget(config: Config): ShutdownBudget {
+  const parts: Array<readonly [string, number]> = [['DRAIN_DELAY_MS', config.drainDelayMs]];
+  if (config.prestopMode === 'sleep') parts.push(['DRAIN_SWEEP_MS', config.drainSweepMs]);
+  parts.push(['SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs], ['SHUTDOWN_MARGIN_MS', config.shutdownMarginMs]);
+  const totalMs = parts.reduce((sum, [, ms]) => sum + ms, 0);
+  const gracePeriodMs = config.terminationGracePeriodSeconds * 1000;
+  return { parts, totalMs, gracePeriodMs, fits: totalMs <= gracePeriodMs };
+}
+
+export function describeBudget(budget: ShutdownBudget): string {
+  const sum = budget.parts.map(([env, ms]) => `${env} ${ms}`).join(' + ');
+  const relation = budget.fits ? '<=' : '>';
+  return `${sum} = ${budget.totalMs} ms ${relation} TERMINATION_GRACE_PERIOD_SECONDS ${budget.gracePeriodMs / 1000} (${budget.gracePeriodMs} ms)`;
+}

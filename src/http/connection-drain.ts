@@ -1,0 +1,111 @@
+import type { Socket } from 'node:net';
+import fp from 'fastify-plugin';
+import { sleep } from '../lifecycle/deadline.js';
+import type { DrainableListener } from '../lifecycle/terminator.js';
+
+export interface DrainCounts {
+  /** Connections closed because a response told the client `Connection: close`. */
+  afterResponse: number;
+  /** Connections that had no request in flight when the listener closed. */
+  idle: number;
+  /** Connections destroyed at SHUTDOWN_TIMEOUT_MS with a request still in flight. */
+  forced: number;
+}
+
+export interface ConnectionDrain extends DrainableListener {
+  readonly counts: Readonly<DrainCounts>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    connectionDrain: ConnectionDrain;
+  }
+}
+
+interface Tracked {
+  inFlight: number;
+  closingAfterResponse: boolean;
+}
+
+/**
+ * Keep-alive draining for the app listener. From `draining` on, every response carries
+ * `Connection: close`, so each keep-alive client learns on its next exchange to open a new connection
+ * (which the load balancer no longer sends here) instead of having an idle socket closed under a
+ * request it is about to send. Replaces Fastify's `return503OnClosing` and `forceCloseConnections`,
+ * which answer 503 or cut sockets instead.
+ * @see https://github.com/nodejs/node/issues/40702 (the keep-alive close race)
+ */
+export const connectionDrainPlugin = fp(
+  async (app) => {
+    const tracked = new Map<Socket, Tracked>();
+    const counts: DrainCounts = { afterResponse: 0, idle: 0, forced: 0 };
+    const emptied = new Set<() => void>();
+
+    app.server.on('connection', (socket: Socket) => {
+      const state: Tracked = { inFlight: 0, closingAfterResponse: false };
+      tracked.set(socket, state);
+      socket.once('close', () => {
+        tracked.delete(socket);
+        if (state.closingAfterResponse) counts.afterResponse += 1;
+        if (tracked.size === 0) for (const notify of emptied) notify();
+      });
+    });
+    app.server.on('request', (request, response) => {
+      const state = tracked.get(request.socket);
+      if (!state) return;
+      state.inFlight += 1;
+      response.once('close', () => {
+        state.inFlight -= 1;
+        // Node ends the socket after a response whose headers said `Connection: close`.
+        if (response.getHeader('connection') === 'close') state.closingAfterResponse = true;
+      });
+    });
+
+    app.addHook('onSend', async (request, reply) => {
+      const phase = app.lifecycle.phase;
+      if ((phase === 'draining' || phase === 'closing') && request.raw.httpVersionMajor === 1) {
+        reply.header('connection', 'close');
+      }
+    });
+
+    const whenNoConnections: ConnectionDrain['whenNoConnections'] = (signal) =>
+      new Promise((resolve) => {
+        if (tracked.size === 0 || signal.aborted) return resolve();
+        const finish = () => {
+          emptied.delete(finish);
+          signal.removeEventListener('abort', finish);
+          resolve();
+        };
+        emptied.add(finish);
+        signal.addEventListener('abort', finish, { once: true });
+      });
+
+    const drain: ConnectionDrain = {
+      counts,
+      openConnections: () => tracked.size,
+      whenNoConnections,
+      async close(timeoutMs) {
+        // Synchronously, so no connection is accepted in between: stop listening, close idle ones.
+        app.server.close();
+        for (const [socket, state] of tracked) {
+          if (state.inFlight === 0 && !state.closingAfterResponse) {
+            counts.idle += 1;
+            socket.destroy();
+          }
+        }
+        // Runs the app's onClose hooks once every connection has ended.
+        const closed = app.close();
+        const deadline = new AbortController();
+        await Promise.race([whenNoConnections(deadline.signal), sleep(timeoutMs, deadline.signal)]);
+        deadline.abort();
+        const destroyed = tracked.size;
+        counts.forced += destroyed;
+        for (const socket of tracked.keys()) socket.destroy();
+        await closed;
+        return { destroyed };
+      },
+    };
+    app.decorate('connectionDrain', drain);
+  },
+  { name: 'connection-drain', dependencies: ['lifecycle'] },
+);

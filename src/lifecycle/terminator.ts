@@ -1,0 +1,171 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/settings.js';
+import { sleep, withDeadline } from './deadline.js';
+import type { Lifecycle } from './lifecycle.js';
+
+/** What the terminator needs of the app listener (see http/connection-drain.ts). */
+export interface DrainableListener {
+  /** Open client connections right now. */
+  openConnections(): number;
+  /** Resolves when no client connection is open, or when `signal` aborts. */
+  whenNoConnections(signal: AbortSignal): Promise<void>;
+  /**
+   * Stops accepting connections, closes idle ones, lets in-flight requests finish for `timeoutMs`,
+   * then destroys what is left. Resolves with how many connections had to be destroyed.
+   */
+  close(timeoutMs: number): Promise<{ destroyed: number }>;
+}
+
+export type TerminatorConfig = Pick<Config, 'prestopMode' | 'drainDelayMs' | 'drainSweepMs' | 'shutdownTimeoutMs'>;
+
+export interface ShutdownReport {
+  readonly exitCode: 0 | 1;
+  /** One entry per thing that had to be forced, in words an operator can act on. */
+  readonly forced: readonly string[];
+  readonly durationMs: number;
+}
+
+/** What the process should do about a signal; the terminator itself never exits the process. */
+export type SignalAction = 'shutdown' | 'ignore' | 'exit-now';
+
+export interface Terminator {
+  /** The preStop hook: enter `draining`, answer once DRAIN_DELAY_MS has passed since it began. */
+  prestop(): Promise<{ waitedMs: number }>;
+  signal(name: 'SIGTERM' | 'SIGINT'): SignalAction;
+  /** Runs the shutdown once; later calls return the same report. */
+  shutdown(trigger: string): Promise<ShutdownReport>;
+  /** Settles when a shutdown has finished. */
+  readonly done: Promise<ShutdownReport>;
+}
+
+export interface TerminatorOptions {
+  lifecycle: Lifecycle;
+  listener: DrainableListener;
+  config: TerminatorConfig;
+  logger: FastifyBaseLogger;
+  now?: () => number;
+}
+
+export function createTerminator(options: TerminatorOptions): Terminator {
+  const { lifecycle, listener, config, logger, now = () => performance.now() } = options;
+  let running: Promise<ShutdownReport> | undefined;
+  let signalled = false;
+  let resolveDone!: (report: ShutdownReport) => void;
+  const done = new Promise<ShutdownReport>((resolve) => (resolveDone = resolve));
+
+  /** A pod that never became ready never had an endpoint, so there is nothing to drain. */
+  const wasReady = () => lifecycle.sinceMs('ready') !== undefined;
+
+  /** Enters `draining` once; returns how long until DRAIN_DELAY_MS has passed since then. */
+  function enterDraining(trigger: string): number {
+    lifecycle.beginShutdown(trigger);
+    if (lifecycle.phase === 'starting' || lifecycle.phase === 'ready') {
+      lifecycle.enter('draining', { drainDelayMs: config.drainDelayMs, prestopMode: config.prestopMode });
+    }
+    return wasReady() ? Math.max(0, config.drainDelayMs - (lifecycle.sinceMs('draining') ?? 0)) : 0;
+  }
+
+  async function drain(trigger: string): Promise<void> {
+    if (config.prestopMode === 'sleep') {
+      // The pod spec's preStop sleep already waited for endpoint removal: only give keep-alive
+      // connections a short window to bring a last request, and stop early once none is left.
+      enterDraining(trigger);
+      const sweepOver = new AbortController();
+      await Promise.race([listener.whenNoConnections(sweepOver.signal), sleep(config.drainSweepMs)]);
+      sweepOver.abort();
+      return;
+    }
+    const preStopRan = lifecycle.phase === 'draining';
+    const remainingMs = enterDraining(trigger);
+    if (config.prestopMode === 'http' && !preStopRan) {
+      logger.warn(
+        { event: 'prestop-missed', drainDelayMs: config.drainDelayMs },
+        'SIGTERM arrived without a /prestop call; waiting DRAIN_DELAY_MS here instead',
+      );
+    }
+    await sleep(remainingMs);
+  }
+
+  async function run(trigger: string): Promise<ShutdownReport> {
+    const started = now();
+    const forced: string[] = [];
+    lifecycle.beginShutdown(trigger);
+    if (wasReady()) await drain(trigger);
+    lifecycle.enter('closing', { openConnections: listener.openConnections() });
+
+    const app = await withDeadline(
+      () => listener.close(config.shutdownTimeoutMs),
+      config.shutdownTimeoutMs + 1000,
+      now,
+    );
+    const destroyed = app.status === 'done' ? app.value.destroyed : listener.openConnections();
+    if (destroyed > 0 || app.status !== 'done') {
+      forced.push(
+        `app-listener: ${destroyed} connection(s) destroyed at SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs}`,
+      );
+    }
+    logger.info(
+      { event: 'shutdown-step', step: 'app-listener', durationMs: app.durationMs, destroyed },
+      'app listener closed',
+    );
+
+    for (const closer of lifecycle.closers()) {
+      const outcome = await withDeadline((signal) => closer.close(signal), closer.timeoutMs, now);
+      if (outcome.status === 'timeout') forced.push(`${closer.name}: not closed within ${closer.timeoutMs} ms`);
+      if (outcome.status === 'failed') forced.push(`${closer.name}: ${String(outcome.error)}`);
+      logger.info(
+        {
+          event: 'shutdown-step',
+          step: closer.name,
+          stage: closer.stage,
+          durationMs: outcome.durationMs,
+          outcome: outcome.status,
+        },
+        `${closer.name} closed`,
+      );
+    }
+
+    const report: ShutdownReport = {
+      exitCode: forced.length > 0 ? 1 : 0,
+      forced,
+      durationMs: Math.round(now() - started),
+    };
+    lifecycle.enter('stopped', { exitCode: report.exitCode, forced, shutdownMs: report.durationMs });
+    return report;
+  }
+
+  const terminator: Terminator = {
+    async prestop() {
+      const started = now();
+      const inDrainWindow = ['starting', 'ready', 'draining'].includes(lifecycle.phase);
+      await sleep(inDrainWindow ? enterDraining('prestop') : 0);
+      return { waitedMs: Math.round(now() - started) };
+    },
+    signal(name) {
+      if (!signalled) {
+        signalled = true;
+        logger.info({ event: 'signal', signal: name, phase: lifecycle.phase }, `${name} received`);
+        void terminator.shutdown(name);
+        return 'shutdown';
+      }
+      if (name === 'SIGINT') {
+        logger.warn({ event: 'signal', signal: name, phase: lifecycle.phase }, 'second SIGINT: exiting now');
+        return 'exit-now';
+      }
+      logger.warn(
+        { event: 'signal', signal: name, phase: lifecycle.phase },
+        `${name} ignored: shutdown already under way`,
+      );
+      return 'ignore';
+    },
+    shutdown(trigger) {
+      running ??= run(trigger).then((report) => {
+        resolveDone(report);
+        return report;
+      });
+      return running;
+    },
+    done,
+  };
+  return terminator;
+}

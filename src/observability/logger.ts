@@ -1,0 +1,12 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/settings.js';
+
+/** JSON lines on stdout, one logger for the whole process; listeners and components take children. */
+export function createLogger(level: Config['logLevel'], base: Record<string, unknown> = {}): Logger {
+  return pino({
+    level,
+    base: { pid: process.pid, ...base },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { errors } from '../http/errors.js';
+import { sleep } from '../lifecycle/deadline.js';
+
+const delaySchema = {
+  params: {
+    type: 'object',
+    properties: { ms: { type: 'integer', minimum: 0 } },
+    required: ['ms'],
+  },
+} as const;
+
+/**
+ * Routes for exercising rollouts by hand or in tests, like podinfo's; only served when DEBUG_ROUTES=true.
+ * @see https://github.com/stefanprodan/podinfo#api
+ */
+export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number }> = async (app, { delayMaxMs }) => {
+  app.get<{ Params: { ms: number } }>('/debug/delay/:ms', { schema: delaySchema }, async (request) => {
+    const { ms } = request.params;
+    if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
+    // Stop waiting if the client goes away or the handler times out.
+    await sleep(ms, request.signal);
+    return { delayedMs: ms };
+  });
+};

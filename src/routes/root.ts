@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+export interface ServiceInfo {
+  readonly name: string;
+  readonly version: string;
+}
+
+const infoSchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: { name: { type: 'string' }, version: { type: 'string' } },
+      required: ['name', 'version'],
+    },
+  },
+} as const;
+
+/** `GET /`: which service and version answered. */
+export const rootRoute: FastifyPluginAsync<{ info: ServiceInfo }> = async (app, { info }) => {
+  app.get('/', { schema: infoSchema }, async () => info);
+};
