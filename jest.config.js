@@ -22,6 +22,6 @@ const project = (name, extra = {}) => ({
 });
 
 export default {
-  projects: [project('unit'), project('process', { slowTestThreshold: 30 })],
+  projects: [project('unit'), project('integration'), project('process', { slowTestThreshold: 30 })],
   testTimeout: 60_000,
 };

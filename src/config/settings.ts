@@ -133,7 +133,7 @@ export const settings = {
     default: 60_000,
     min: 0,
     max: tenMinutesMs,
-    description: 'Longest delay /debug/delay/:ms accepts.',
+    description: 'Longest delay /debug/delay/:ms accepts (HANDLER_TIMEOUT_MS still applies).',
   }),
 };
 

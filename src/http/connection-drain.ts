@@ -54,17 +54,16 @@ export const connectionDrainPlugin = fp(
       const state = tracked.get(request.socket);
       if (!state) return;
       state.inFlight += 1;
-      response.once('close', () => {
-        state.inFlight -= 1;
-        // Node ends the socket after a response whose headers said `Connection: close`.
-        if (response.getHeader('connection') === 'close') state.closingAfterResponse = true;
-      });
+      response.once('close', () => (state.inFlight -= 1));
     });
 
     app.addHook('onSend', async (request, reply) => {
       const phase = app.lifecycle.phase;
       if ((phase === 'draining' || phase === 'closing') && request.raw.httpVersionMajor === 1) {
+        // Node ends the socket once a response with this header has been written.
         reply.header('connection', 'close');
+        const state = tracked.get(request.raw.socket);
+        if (state) state.closingAfterResponse = true;
       }
     });
 

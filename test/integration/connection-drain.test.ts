@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { FastifyInstance } from 'fastify';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
+import { connect } from 'node:net';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { memoryLogger } from '../support/memory-logger.js';
+
+const apps: FastifyInstance[] = [];
+const agents: Agent[] = [];
+
+async function listening() {
+  const { logger } = memoryLogger();
+  const app = await buildApp(loadConfig({ DEBUG_ROUTES: 'true' }), { logger, info: { name: 'svc', version: '0' } });
+  apps.push(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  app.lifecycle.enter('ready');
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { app, port };
+}
+
+interface Answer {
+  status: number;
+  connection: string | undefined;
+  socket: Socket;
+}
+
+function get(port: number, path: string, agent: Agent): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.once('end', () =>
+        resolve({ status: res.statusCode!, connection: res.headers.connection, socket: req.socket! }),
+      );
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+const keepAliveAgent = () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  agents.push(agent);
+  return agent;
+};
+
+afterEach(async () => {
+  for (const agent of agents.splice(0)) agent.destroy();
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+describe('keep-alive draining on a real socket', () => {
+  it('a request on an open keep-alive connection during draining is served, then that connection closes', async () => {
+    const { app, port } = await listening();
+    const agent = keepAliveAgent();
+    const first = await get(port, '/', agent);
+    expect(first).toMatchObject({ status: 200, connection: 'keep-alive' });
+
+    app.lifecycle.enter('draining');
+    const second = await get(port, '/', agent);
+    expect(second.socket).toBe(first.socket); // the same connection, not a new one
+    expect(second).toMatchObject({ status: 200, connection: 'close' });
+    if (!second.socket.destroyed) await once(second.socket, 'close');
+    expect(app.connectionDrain.openConnections()).toBe(0);
+    expect(app.connectionDrain.counts.afterResponse).toBe(1);
+  });
+
+  it('closing stops accepting, closes idle connections at once and lets in-flight requests finish', async () => {
+    const { app, port } = await listening();
+    const idle = await get(port, '/', keepAliveAgent());
+    const slow = get(port, '/debug/delay/300', keepAliveAgent());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    app.lifecycle.enter('draining');
+    app.lifecycle.enter('closing');
+
+    const closed = app.connectionDrain.close(5000);
+    await once(idle.socket, 'close');
+    const refused = connect({ host: '127.0.0.1', port });
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+
+    await expect(slow).resolves.toMatchObject({ status: 200, connection: 'close' });
+    await expect(closed).resolves.toEqual({ destroyed: 0 });
+    expect(app.connectionDrain.counts).toEqual({ afterResponse: 1, idle: 1, forced: 0 });
+  });
+
+  it('at SHUTDOWN_TIMEOUT_MS, requests still in flight are destroyed and counted', async () => {
+    const { app, port } = await listening();
+    const slow = get(port, '/debug/delay/10000', keepAliveAgent());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    app.lifecycle.enter('closing');
+    const started = performance.now();
+    await expect(app.connectionDrain.close(200)).resolves.toEqual({ destroyed: 1 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(slow).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(app.connectionDrain.counts.forced).toBe(1);
+  });
+});

@@ -1,0 +1,265 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { sleep } from '../../src/lifecycle/deadline.js';
+import { createLifecycle, type Closer } from '../../src/lifecycle/lifecycle.js';
+import { createTerminator, type DrainableListener, type TerminatorConfig } from '../../src/lifecycle/terminator.js';
+import { memoryLogger } from '../support/memory-logger.js';
+
+const defaults: TerminatorConfig = {
+  prestopMode: 'none',
+  drainDelayMs: 5000,
+  drainSweepMs: 1000,
+  shutdownTimeoutMs: 10_000,
+};
+
+/** A fake app listener whose in-flight requests take `inFlightMs`; connections can be closed by hand. */
+function fakeListener(events: string[], { inFlightMs = 0, connections = 0 } = {}) {
+  let open = connections;
+  const emptied = new Set<() => void>();
+  const listener: DrainableListener = {
+    openConnections: () => open,
+    whenNoConnections: (signal) =>
+      new Promise((resolve) => {
+        if (open === 0 || signal.aborted) return resolve();
+        emptied.add(resolve);
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    async close(timeoutMs) {
+      events.push(`app-listener@${Date.now()}`);
+      await sleep(Math.min(inFlightMs, timeoutMs));
+      return { destroyed: inFlightMs > timeoutMs ? 3 : 0 };
+    },
+  };
+  const closeAll = () => {
+    open = 0;
+    for (const wake of emptied) wake();
+  };
+  return { listener, closeAll };
+}
+
+/** A closer that records when it ran; `hangs` never settles, `fails` rejects. */
+function closer(
+  events: string[],
+  name: string,
+  stage: Closer['stage'],
+  behaviour: 'ok' | 'hangs' | 'fails' = 'ok',
+): Closer {
+  return {
+    name,
+    stage,
+    timeoutMs: 2000,
+    close: (signal) => {
+      events.push(`${name}@${Date.now()}`);
+      if (behaviour === 'fails') return Promise.reject(new Error('connection reset'));
+      if (behaviour === 'hangs') {
+        return new Promise(() => signal.addEventListener('abort', () => events.push(`${name} aborted@${Date.now()}`)));
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+function setup(config: Partial<TerminatorConfig> = {}, listenerOptions = {}) {
+  const events: string[] = [];
+  const { logger, lines } = memoryLogger();
+  const lifecycle = createLifecycle({ logger, now: () => Date.now() });
+  const { listener, closeAll } = fakeListener(events, listenerOptions);
+  const terminator = createTerminator({
+    lifecycle,
+    listener,
+    config: { ...defaults, ...config },
+    logger,
+    now: () => Date.now(),
+  });
+  lifecycle.onPhase((phase) => events.push(`${phase}@${Date.now()}`));
+  return { events, lines, lifecycle, terminator, closeAll };
+}
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('terminator', () => {
+  it('PRESTOP_MODE=none: SIGTERM drains for DRAIN_DELAY_MS, closes the app listener, then each closer by stage', async () => {
+    const { events, lifecycle, terminator } = setup({}, { inFlightMs: 300 });
+    lifecycle.addCloser(closer(events, 'admin-listener', 'admin'));
+    lifecycle.addCloser(closer(events, 'database', 'resources'));
+    lifecycle.addCloser(closer(events, 'tracing', 'telemetry'));
+    lifecycle.enter('ready');
+
+    expect(terminator.signal('SIGTERM')).toBe('shutdown');
+    await jest.advanceTimersByTimeAsync(4999);
+    expect(lifecycle.phase).toBe('draining');
+    await jest.advanceTimersByTimeAsync(301);
+    const report = await terminator.done;
+
+    expect(events).toEqual([
+      'ready@0',
+      'draining@0',
+      'closing@5000',
+      'app-listener@5000',
+      'database@5300',
+      'tracing@5300',
+      'admin-listener@5300',
+      'stopped@5300',
+    ]);
+    expect(report).toEqual({ exitCode: 0, forced: [], durationMs: 5300 });
+  });
+
+  it('PRESTOP_MODE=http: /prestop answers after DRAIN_DELAY_MS, and the SIGTERM that follows goes straight to closing', async () => {
+    const { events, lifecycle, terminator } = setup({ prestopMode: 'http' });
+    lifecycle.enter('ready');
+    const prestop = terminator.prestop();
+    await jest.advanceTimersByTimeAsync(5000);
+    await expect(prestop).resolves.toEqual({ waitedMs: 5000 });
+    expect(lifecycle.phase).toBe('draining');
+
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(0);
+    await terminator.done;
+    expect(events).toEqual(['ready@0', 'draining@0', 'closing@5000', 'app-listener@5000', 'stopped@5000']);
+  });
+
+  it('PRESTOP_MODE=http: a SIGTERM during the /prestop wait closes when the drain delay ends, not later', async () => {
+    const { events, lifecycle, terminator } = setup({ prestopMode: 'http' });
+    lifecycle.enter('ready');
+    void terminator.prestop();
+    await jest.advanceTimersByTimeAsync(2000);
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(3000);
+    await terminator.done;
+    expect(events).toContain('closing@5000');
+  });
+
+  it('PRESTOP_MODE=http: a SIGTERM without /prestop (hook failed) still waits DRAIN_DELAY_MS, and says so', async () => {
+    const { events, lines, lifecycle, terminator } = setup({ prestopMode: 'http' });
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(5000);
+    await terminator.done;
+    expect(events).toContain('closing@5000');
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'prestop-missed', level: 40 }));
+  });
+
+  it('PRESTOP_MODE=sleep: SIGTERM sweeps keep-alive connections for at most DRAIN_SWEEP_MS', async () => {
+    const { events, lifecycle, terminator } = setup({ prestopMode: 'sleep' }, { connections: 4 });
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(1000);
+    await terminator.done;
+    expect(events).toEqual(['ready@0', 'draining@0', 'closing@1000', 'app-listener@1000', 'stopped@1000']);
+  });
+
+  it('PRESTOP_MODE=sleep: the sweep ends as soon as the last connection has closed', async () => {
+    const { events, lifecycle, terminator, closeAll } = setup({ prestopMode: 'sleep' }, { connections: 4 });
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(150);
+    closeAll();
+    await jest.advanceTimersByTimeAsync(0);
+    await terminator.done;
+    expect(events).toContain('closing@150');
+  });
+
+  it('a closer that hangs is abandoned at its own deadline, the next one still runs, and the exit code is 1', async () => {
+    const { events, lifecycle, terminator } = setup({ drainDelayMs: 0 });
+    lifecycle.addCloser(closer(events, 'admin-listener', 'admin'));
+    lifecycle.addCloser(closer(events, 'database', 'resources', 'hangs'));
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(2000);
+    const report = await terminator.done;
+
+    expect(events).toEqual([
+      'ready@0',
+      'draining@0',
+      'closing@0',
+      'app-listener@0',
+      'database@0',
+      'database aborted@2000',
+      'admin-listener@2000',
+      'stopped@2000',
+    ]);
+    expect(report).toMatchObject({ exitCode: 1, forced: ['database: not closed within 2000 ms'] });
+  });
+
+  it('in-flight requests past SHUTDOWN_TIMEOUT_MS are destroyed, and the log says how many', async () => {
+    const { lines, lifecycle, terminator } = setup({ drainDelayMs: 0, shutdownTimeoutMs: 800 }, { inFlightMs: 60_000 });
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(800);
+    const report = await terminator.done;
+    expect(report).toMatchObject({
+      exitCode: 1,
+      forced: ['app-listener: 3 connection(s) destroyed at SHUTDOWN_TIMEOUT_MS 800'],
+      durationMs: 800,
+    });
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'phase', phase: 'stopped', exitCode: 1 }));
+  });
+
+  it('a closer that fails is reported and does not stop the others', async () => {
+    const { events, lifecycle, terminator } = setup({ drainDelayMs: 0 });
+    lifecycle.addCloser(closer(events, 'admin-listener', 'admin'));
+    lifecycle.addCloser(closer(events, 'database', 'resources', 'fails'));
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(0);
+    const report = await terminator.done;
+    expect(report.forced).toEqual(['database: Error: connection reset']);
+    expect(events).toContain('admin-listener@0');
+  });
+
+  it('a second SIGTERM is logged and ignored; a second SIGINT asks for an immediate exit', async () => {
+    const { lines, lifecycle, terminator } = setup();
+    lifecycle.enter('ready');
+    expect(terminator.signal('SIGINT')).toBe('shutdown');
+    expect(terminator.signal('SIGTERM')).toBe('ignore');
+    expect(terminator.signal('SIGINT')).toBe('exit-now');
+    expect(lines.filter((l) => l.event === 'signal').map((l) => l.msg)).toEqual([
+      'SIGINT received',
+      'SIGTERM ignored: shutdown already under way',
+      'second SIGINT: exiting now',
+    ]);
+    await jest.advanceTimersByTimeAsync(5000);
+    await terminator.done;
+  });
+
+  it('SIGTERM while starting skips the drain (no endpoint ever pointed here) and aborts startup', async () => {
+    const { events, lifecycle, terminator } = setup();
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(0);
+    await terminator.done;
+    expect(lifecycle.shutdownSignal.aborted).toBe(true);
+    expect(events).toEqual(['closing@0', 'app-listener@0', 'stopped@0']);
+  });
+
+  it('/prestop while starting answers at once and keeps the pod unready', async () => {
+    const { lifecycle, terminator } = setup({ prestopMode: 'http' });
+    await expect(terminator.prestop()).resolves.toEqual({ waitedMs: 0 });
+    expect(lifecycle.phase).toBe('draining');
+    expect(lifecycle.shutdownSignal.aborted).toBe(true);
+  });
+
+  it('/prestop after the shutdown has begun closing answers at once', async () => {
+    const { lifecycle, terminator } = setup({ drainDelayMs: 0 }, { inFlightMs: 1000 });
+    lifecycle.enter('ready');
+    void terminator.shutdown('SIGTERM');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(lifecycle.phase).toBe('closing');
+    await expect(terminator.prestop()).resolves.toEqual({ waitedMs: 0 });
+    await jest.advanceTimersByTimeAsync(1000);
+    await terminator.done;
+  });
+
+  it('runs the shutdown once however often it is asked', async () => {
+    const { events, lifecycle, terminator } = setup({ drainDelayMs: 0 });
+    lifecycle.enter('ready');
+    const first = terminator.shutdown('SIGTERM');
+    const second = terminator.shutdown('startup-failed');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(await second).toBe(await first);
+    expect(events.filter((e) => e.startsWith('app-listener'))).toHaveLength(1);
+  });
+});
