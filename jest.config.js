@@ -1,21 +1,16 @@
 /** @type {import('jest').Config} */
-const transform = {
-  '^.+\\.ts$': [
-    '@swc/jest',
-    {
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2024' },
-      module: { type: 'es6' },
-      sourceMaps: 'inline',
-    },
-  ],
-};
+// Transpile only (tsconfig has isolatedModules); `npm run typecheck` does the type checking.
+const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
 
 const project = (name, extra = {}) => ({
   displayName: name,
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   extensionsToTreatAsEsm: ['.ts'],
   // Sources import './x.js' (Node ESM); in tests that resolves to the .ts file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^cookie$': '<rootDir>/test/support/native-require/cookie.cjs',
+  },
   transform,
   testEnvironment: 'node',
   ...extra,
