@@ -16,7 +16,10 @@ export interface DrainableListener {
   close(timeoutMs: number): Promise<{ destroyed: number }>;
 }
 
-export type TerminatorConfig = Pick<Config, 'prestopMode' | 'drainDelayMs' | 'drainSweepMs' | 'shutdownTimeoutMs'>;
+export type TerminatorConfig = Pick<
+  Config,
+  'prestopMode' | 'drainDelayMs' | 'drainSweepMs' | 'shutdownTimeoutMs' | 'shutdownMarginMs'
+>;
 
 export interface ShutdownReport {
   readonly exitCode: 0 | 1;
@@ -93,11 +96,10 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     if (wasReady()) await drain(trigger);
     lifecycle.enter('closing', { openConnections: listener.openConnections() });
 
-    const app = await withDeadline(
-      () => listener.close(config.shutdownTimeoutMs),
-      config.shutdownTimeoutMs + 1000,
-      now,
-    );
+    // listener.close destroys what is left at SHUTDOWN_TIMEOUT_MS; the margin bounds the app's own
+    // onClose hooks, which run after that.
+    const appDeadlineMs = config.shutdownTimeoutMs + config.shutdownMarginMs;
+    const app = await withDeadline(() => listener.close(config.shutdownTimeoutMs), appDeadlineMs, now);
     const destroyed = app.status === 'done' ? app.value.destroyed : listener.openConnections();
     if (destroyed > 0 || app.status !== 'done') {
       forced.push(

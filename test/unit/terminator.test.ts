@@ -9,6 +9,7 @@ const defaults: TerminatorConfig = {
   drainDelayMs: 5000,
   drainSweepMs: 1000,
   shutdownTimeoutMs: 10_000,
+  shutdownMarginMs: 2000,
 };
 
 /** A fake app listener whose in-flight requests take `inFlightMs`; connections can be closed by hand. */
