@@ -11,7 +11,7 @@ export interface ShutdownBudget {
 /**
  * The longest a shutdown can take, which must fit in the pod's grace period: the kubelet counts the
  * preStop hook (or sleep) against it and sends SIGKILL when it runs out.
- * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-execution
+ * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
  */
 export function shutdownBudget(config: Config): ShutdownBudget {
   const parts: Array<readonly [string, number]> = [['DRAIN_DELAY_MS', config.drainDelayMs]];

@@ -33,7 +33,7 @@ interface Tracked {
  * (which the load balancer no longer sends here) instead of having an idle socket closed under a
  * request it is about to send. Replaces Fastify's `return503OnClosing` and `forceCloseConnections`,
  * which answer 503 or cut sockets instead.
- * @see https://github.com/nodejs/node/issues/40702 (the keep-alive close race)
+ * @see https://github.com/nodejs/node/issues/47130 (ECONNRESET when a server closes a keep-alive connection)
  */
 export const connectionDrainPlugin = fp(
   async (app) => {
