@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/settings.js';
 import { describeBudget, shutdownBudget } from './config/shutdown-budget.js';
 import { runStartup } from './lifecycle/startup.js';
+import type { Terminator } from './lifecycle/terminator.js';
 import { createLogger } from './observability/logger.js';
 import type { ServiceInfo } from './routes/root.js';
 
@@ -33,20 +34,8 @@ export const exitCodes = { ok: 0, failed: 1, interrupted: 130 } as const;
  * once the service has stopped.
  */
 export async function runService(options: ServiceOptions): Promise<number> {
-  let early: SignalName | undefined;
-  let app: FastifyInstance | undefined;
-  const onSignal = (name: SignalName) => () => {
-    if (!app) {
-      if (early && name === 'SIGINT') options.exit(exitCodes.interrupted);
-      early ??= name;
-      return;
-    }
-    if (app.terminator.signal(name) === 'exit-now') options.exit(exitCodes.interrupted);
-  };
-  const handlers = { SIGTERM: onSignal('SIGTERM'), SIGINT: onSignal('SIGINT') };
   // Installed before anything else, so a signal during boot is never the default kill.
-  options.signals.on('SIGTERM', handlers.SIGTERM);
-  options.signals.on('SIGINT', handlers.SIGINT);
+  const signals = latchSignals(options);
   try {
     let config: Config;
     try {
@@ -68,15 +57,14 @@ export async function runService(options: ServiceOptions): Promise<number> {
       },
       'starting',
     );
-    app = await buildApp(config, { logger, info: options.info, startupChecks: options.startupChecks ?? [] });
-    return await serve(app, config, early);
+    const app = await buildApp(config, { logger, info: options.info, startupChecks: options.startupChecks ?? [] });
+    return await serve(app, config, signals);
   } finally {
-    options.signals.off('SIGTERM', handlers.SIGTERM);
-    options.signals.off('SIGINT', handlers.SIGINT);
+    signals.remove();
   }
 }
 
-async function serve(app: FastifyInstance, config: Config, early: SignalName | undefined): Promise<number> {
+async function serve(app: FastifyInstance, config: Config, signals: SignalLatch): Promise<number> {
   const admin = await buildAdminApp(config, app);
   app.lifecycle.addCloser({
     name: 'admin-listener',
@@ -84,11 +72,11 @@ async function serve(app: FastifyInstance, config: Config, early: SignalName | u
     timeoutMs: config.shutdownMarginMs,
     close: () => admin.close(),
   });
-  if (early) app.terminator.signal(early);
 
-  let failed = false;
-  if (!app.lifecycle.shutdownSignal.aborted) {
-    try {
+  let failure: unknown;
+  try {
+    // A signal that came during boot means there is nothing to serve.
+    if (!signals.pending()) {
       await admin.listen({ host: config.adminHost, port: config.adminPort });
       await app.listen({ host: config.host, port: config.port });
       for (const [listener, instance] of [
@@ -99,15 +87,61 @@ async function serve(app: FastifyInstance, config: Config, early: SignalName | u
         const port = typeof address === 'object' && address ? address.port : undefined;
         app.log.info({ event: 'listening', listener, port }, `${listener} listener on port ${port}`);
       }
-      await runStartup(app.lifecycle, { timeoutMs: config.startupTimeoutMs, logger: app.log });
-    } catch (error) {
-      failed = true;
-      app.log.fatal({ event: 'startup-failed', err: error }, `startup failed: ${(error as Error).message}`);
-      await app.terminator.shutdown('startup-failed');
     }
-  } else {
-    await app.terminator.shutdown(early ?? 'signal');
+    // From here on the terminator takes signals, starting with one that came while binding.
+    signals.attach(app.terminator);
+    if (!app.lifecycle.shutdownSignal.aborted) {
+      await runStartup(app.lifecycle, { timeoutMs: config.startupTimeoutMs, logger: app.log });
+    }
+  } catch (error) {
+    failure = error;
+    app.log.fatal({ event: 'startup-failed', err: error }, `startup failed: ${(error as Error).message}`);
+    signals.attach(app.terminator);
+    await app.terminator.shutdown('startup-failed');
   }
   const report = await app.terminator.done;
-  return failed ? exitCodes.failed : report.exitCode;
+  return failure === undefined ? report.exitCode : exitCodes.failed;
+}
+
+interface SignalLatch {
+  /** The first signal received before a terminator was attached, if any. */
+  pending(): SignalName | undefined;
+  /** Hands signals to `terminator` from now on, replaying a pending one. */
+  attach(terminator: Terminator): void;
+  remove(): void;
+}
+
+/**
+ * Holds SIGTERM/SIGINT until the terminator can act on them (both listeners bound), so a signal that
+ * arrives mid-boot stops the service cleanly instead of racing `listen()`. A second SIGINT exits at
+ * once, before or after.
+ */
+function latchSignals({ signals, exit }: Pick<ServiceOptions, 'signals' | 'exit'>): SignalLatch {
+  let terminator: Terminator | undefined;
+  let pending: SignalName | undefined;
+  const handle = (name: SignalName) => {
+    if (terminator) {
+      if (terminator.signal(name) === 'exit-now') exit(exitCodes.interrupted);
+    } else if (pending && name === 'SIGINT') {
+      exit(exitCodes.interrupted);
+    } else {
+      pending ??= name;
+    }
+  };
+  const onTerm = () => handle('SIGTERM');
+  const onInt = () => handle('SIGINT');
+  signals.on('SIGTERM', onTerm);
+  signals.on('SIGINT', onInt);
+  return {
+    pending: () => pending,
+    attach(next) {
+      if (terminator) return;
+      terminator = next;
+      if (pending) handle(pending);
+    },
+    remove() {
+      signals.off('SIGTERM', onTerm);
+      signals.off('SIGINT', onInt);
+    },
+  };
 }

@@ -111,6 +111,23 @@ describe('the service process, in process', () => {
     await first.exitCode;
   });
 
+  it('a SIGTERM during boot is held until the service can act on it, then stops it cleanly', async () => {
+    const service = run({ DRAIN_DELAY_MS: '10000' });
+    service.signals.emit('SIGTERM');
+    await expect(service.exitCode).resolves.toBe(0);
+    expect(service.lines.some((l) => l.event === 'listening')).toBe(false);
+    expect(service.lines.filter((l) => l.event === 'phase').map((l) => l.phase)).toEqual(['closing', 'stopped']);
+    expect(service.exit).not.toHaveBeenCalled();
+  });
+
+  it('a second SIGINT during boot exits 130 at once', async () => {
+    const service = run({});
+    service.signals.emit('SIGINT');
+    service.signals.emit('SIGINT');
+    expect(service.exit).toHaveBeenCalledWith(130);
+    await service.exitCode;
+  });
+
   it('a second SIGINT asks for an immediate exit 130', async () => {
     const service = run({ DRAIN_DELAY_MS: '300' });
     await service.waitFor((l) => l.event === 'phase' && l.phase === 'ready');
