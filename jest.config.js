@@ -9,7 +9,7 @@ const project = (name, extra = {}) => ({
   // Sources import './x.js' (Node ESM); in tests that resolves to the .ts file.
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^cookie$': '<rootDir>/test/support/native-require/cookie.cjs',
+    '^(cookie|tedious)$': '<rootDir>/test/support/native-require/$1.cjs',
   },
   transform,
   testEnvironment: 'node',
@@ -17,6 +17,13 @@ const project = (name, extra = {}) => ({
 });
 
 export default {
-  projects: [project('unit'), project('integration'), project('process', { slowTestThreshold: 30 })],
+  projects: [
+    project('unit'),
+    project('integration', {
+      globalSetup: '<rootDir>/test/support/db-global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/db-global-teardown.mjs',
+    }),
+    project('process', { slowTestThreshold: 30 }),
+  ],
   testTimeout: 60_000,
 };

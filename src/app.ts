@@ -1,11 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/settings.js';
+import { databasePlugin } from './db/plugin.js';
+import { resolveDbTarget } from './db/target.js';
 import { connectionDrainPlugin } from './http/connection-drain.js';
 import { errorHandlerPlugin } from './http/error-handler.js';
 import { probeRoutes } from './http/probes.js';
 import { startupGate } from './http/startup-gate.js';
 import type { StartupCheck } from './lifecycle/lifecycle.js';
 import { lifecyclePlugin, terminatorPlugin } from './lifecycle/plugins.js';
+import { createOrdersRepository } from './orders/repository.js';
+import { orderRoutes } from './orders/routes.js';
 import { debugRoutes } from './routes/debug.js';
 import { rootRoute, type ServiceInfo } from './routes/root.js';
 
@@ -36,18 +40,29 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     requestTimeout: config.requestTimeoutMs,
     handlerTimeout: config.handlerTimeoutMs,
     bodyLimit: config.bodyLimitBytes,
+    // Unknown fields are a client mistake to report (400), not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
   });
+  const db = resolveDbTarget(config);
 
   await app.register(lifecyclePlugin, { startupChecks: deps.startupChecks ?? [] });
   await app.register(errorHandlerPlugin);
   await app.register(connectionDrainPlugin);
   await app.register(terminatorPlugin, { config });
+  await app.register(databasePlugin, {
+    config,
+    target: db.status === 'ok' ? db.target : undefined,
+    appName: deps.info.name,
+  });
 
   await app.register(probeRoutes, { lifecycle: app.lifecycle });
   await app.register(async (business) => {
     await business.register(startupGate);
     await business.register(rootRoute, { info: deps.info });
-    if (config.debugRoutes) await business.register(debugRoutes, { delayMaxMs: config.debugDelayMaxMs });
+    await business.register(orderRoutes, { orders: createOrdersRepository({ db: app.db }) });
+    if (config.debugRoutes) {
+      await business.register(debugRoutes, { delayMaxMs: config.debugDelayMaxMs, db: app.db });
+    }
   });
   return app;
 }

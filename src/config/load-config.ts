@@ -1,3 +1,4 @@
+import { resolveDbTarget } from '../db/target.js';
 import { parseSettings } from './schema.js';
 import { settings, type Config } from './settings.js';
 import { describeBudget, shutdownBudget } from './shutdown-budget.js';
@@ -30,6 +31,16 @@ function crossCheck(config: Config): string[] {
   }
   if (config.port !== 0 && config.port === config.adminPort) {
     problems.push(`PORT and ADMIN_PORT: both are ${config.port}; the two listeners need their own ports`);
+  }
+  const db = resolveDbTarget(config);
+  if (db.status === 'invalid') problems.push(...db.problems);
+  if (config.dbPoolMin > config.dbPoolMax) {
+    problems.push(`DB_POOL_MIN and DB_POOL_MAX: ${config.dbPoolMin} is more than ${config.dbPoolMax}`);
+  }
+  if (config.dbConnectRetryMinMs > config.dbConnectRetryMaxMs) {
+    problems.push(
+      `DB_CONNECT_RETRY_MIN_MS and DB_CONNECT_RETRY_MAX_MS: ${config.dbConnectRetryMinMs} is more than ${config.dbConnectRetryMaxMs}`,
+    );
   }
   return problems;
 }

@@ -1,3 +1,4 @@
+import { dbSettings } from './db-settings.js';
 import { boolean, integer, oneOf, text, type ConfigOf } from './schema.js';
 
 const maxPort = 65535;
@@ -133,8 +134,9 @@ export const settings = {
     default: 60_000,
     min: 0,
     max: tenMinutesMs,
-    description: 'Longest delay /debug/delay/:ms accepts (HANDLER_TIMEOUT_MS still applies).',
+    description: 'Longest delay /debug/delay/:ms and /debug/db-delay/:ms accept (HANDLER_TIMEOUT_MS still applies).',
   }),
+  ...dbSettings,
 };
 
 export type Config = ConfigOf<typeof settings>;

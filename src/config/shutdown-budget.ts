@@ -16,10 +16,19 @@ export interface ShutdownBudget {
 export function shutdownBudget(config: Config): ShutdownBudget {
   const parts: Array<readonly [string, number]> = [['DRAIN_DELAY_MS', config.drainDelayMs]];
   if (config.prestopMode === 'sleep') parts.push(['DRAIN_SWEEP_MS', config.drainSweepMs]);
-  parts.push(['SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs], ['SHUTDOWN_MARGIN_MS', config.shutdownMarginMs]);
+  parts.push(['SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs]);
+  if (databaseEnabled(config)) {
+    parts.push(['DB_DRAIN_TIMEOUT_MS', config.dbDrainTimeoutMs], ['DB_CANCEL_TIMEOUT_MS', config.dbCancelTimeoutMs]);
+  }
+  parts.push(['SHUTDOWN_MARGIN_MS', config.shutdownMarginMs]);
   const totalMs = parts.reduce((sum, [, ms]) => sum + ms, 0);
   const gracePeriodMs = config.terminationGracePeriodSeconds * 1000;
   return { parts, totalMs, gracePeriodMs, fits: totalMs <= gracePeriodMs };
+}
+
+/** The data layer is on when a database is configured at all (see db-settings.ts). */
+export function databaseEnabled(config: Config): boolean {
+  return config.dbHost !== '' || config.dbConnectionString !== '';
 }
 
 export function describeBudget(budget: ShutdownBudget): string {

@@ -1,4 +1,5 @@
 import createError from '@fastify/error';
+import { dbErrors } from '../db/errors.js';
 
 /**
  * Every error a client can get from this service, with a stable code. Routes throw these; the error
@@ -10,6 +11,13 @@ export const errors = {
   PrestopForbidden: createError('PRESTOP_FORBIDDEN', 'this caller may not trigger a drain', 403),
   DelayTooLong: createError('DELAY_TOO_LONG', 'delay of %d ms is above DEBUG_DELAY_MAX_MS %d', 400),
   NotFound: createError('NOT_FOUND', 'route %s %s not found', 404),
+  OrderNotFound: createError('ORDER_NOT_FOUND', 'order %s not found', 404),
+  IdempotencyKeyReused: createError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'Idempotency-Key %s was already used with a different request body',
+    409,
+  ),
+  ...dbErrors,
 } as const;
 
 /** Seconds a client should wait before retrying a 503 of ours. */

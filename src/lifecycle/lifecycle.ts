@@ -8,6 +8,8 @@ export interface StartupCheck {
   readonly name: string;
   /** Resolves once the dependency is up; retries on its own; stops when `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
+  /** Where it stands while not up yet (e.g. the last connection error), for the startup timeout message. */
+  describe?(): string | undefined;
 }
 
 /** Close stages run in this order, after the app listener has drained. */
@@ -20,6 +22,14 @@ export interface Closer {
   /** Own deadline; when it passes, `signal` aborts, the closer counts as forced, and the next one runs. */
   readonly timeoutMs: number;
   close(signal: AbortSignal): Promise<void>;
+  /**
+   * Optional first step, started as `closing` begins and run alongside the app listener's close,
+   * because requests still in flight may need the resource until they end (the database: stop
+   * intake, wait, cancel). Resolves with what it had to force; `close` runs after it.
+   */
+  drain?(signal: AbortSignal): Promise<readonly string[]>;
+  /** Deadline of `drain`. */
+  readonly drainTimeoutMs?: number;
 }
 
 export type PhaseListener = (phase: Phase, previous: Phase) => void;

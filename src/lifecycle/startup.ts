@@ -37,7 +37,15 @@ export async function runStartup(
   }, timeoutMs);
 
   if (lifecycle.shutdownSignal.aborted) return 'aborted';
-  if (outcome.status === 'timeout') throw new StartupTimeoutError(timeoutMs, [...pending]);
+  if (outcome.status === 'timeout') {
+    const described = lifecycle.startupChecks
+      .filter((check) => pending.has(check.name))
+      .map((check) => {
+        const where = check.describe?.();
+        return where ? `${check.name} (${where})` : check.name;
+      });
+    throw new StartupTimeoutError(timeoutMs, described);
+  }
   if (outcome.status === 'failed') throw outcome.error;
   lifecycle.enter('ready');
   return 'ready';

@@ -95,6 +95,23 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     lifecycle.beginShutdown(trigger);
     if (wasReady()) await drain(trigger);
     lifecycle.enter('closing', { openConnections: listener.openConnections() });
+    const drains = lifecycle.closers().map(async (closer) => {
+      if (!closer.drain) return;
+      const drainTimeoutMs = closer.drainTimeoutMs ?? closer.timeoutMs;
+      const outcome = await withDeadline((signal) => closer.drain!(signal), drainTimeoutMs, now);
+      if (outcome.status === 'done') forced.push(...outcome.value.map((what) => `${closer.name}: ${what}`));
+      if (outcome.status === 'timeout') forced.push(`${closer.name}: not drained within ${drainTimeoutMs} ms`);
+      if (outcome.status === 'failed') forced.push(`${closer.name}: ${String(outcome.error)}`);
+      logger.info(
+        {
+          event: 'shutdown-step',
+          step: `${closer.name}-drain`,
+          durationMs: outcome.durationMs,
+          outcome: outcome.status,
+        },
+        `${closer.name} drained`,
+      );
+    });
 
     // listener.close destroys what is left at SHUTDOWN_TIMEOUT_MS; the margin bounds the app's own
     // onClose hooks, which run after that.
@@ -111,6 +128,8 @@ export function createTerminator(options: TerminatorOptions): Terminator {
       'app listener closed',
     );
 
+    // Resources close only once the requests that might still use them are gone.
+    await Promise.all(drains);
     for (const closer of lifecycle.closers()) {
       const outcome = await withDeadline((signal) => closer.close(signal), closer.timeoutMs, now);
       if (outcome.status === 'timeout') forced.push(`${closer.name}: not closed within ${closer.timeoutMs} ms`);

@@ -1,4 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Database } from '../db/database.js';
+import { databaseDelay } from '../db/diagnostics.js';
+import { queryContext } from '../db/plugin.js';
 import { errors } from '../http/errors.js';
 import { sleep } from '../lifecycle/deadline.js';
 
@@ -14,12 +17,22 @@ const delaySchema = {
  * Routes for exercising rollouts by hand or in tests, like podinfo's; only served when DEBUG_ROUTES=true.
  * @see https://github.com/stefanprodan/podinfo#api
  */
-export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number }> = async (app, { delayMaxMs }) => {
+export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: Database }> = async (
+  app,
+  { delayMaxMs, db },
+) => {
   app.get<{ Params: { ms: number } }>('/debug/delay/:ms', { schema: delaySchema }, async (request) => {
     const { ms } = request.params;
     if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
     // Stop waiting if the client goes away or the handler times out.
     await sleep(ms, request.signal);
     return { delayedMs: ms };
+  });
+
+  // A statement that runs `ms` on the server (WAITFOR DELAY): an in-flight query for shutdown tests.
+  app.get<{ Params: { ms: number } }>('/debug/db-delay/:ms', { schema: delaySchema }, async (request, reply) => {
+    const { ms } = request.params;
+    if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
+    return { delayedMs: await databaseDelay(db, ms, queryContext(request, reply)) };
   });
 };

@@ -1,19 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { renderSettingsTable, withSettingsTable } from '../../src/config/settings-doc.js';
 import { settings } from '../../src/config/settings.js';
+import { problemsOf } from '../support/config-problems.js';
 import { describeBudget, shutdownBudget } from '../../src/config/shutdown-budget.js';
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config', () => {
   it('with no environment, every setting takes its default and the shutdown fits in 30 s', () => {
