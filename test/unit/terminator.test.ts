@@ -186,6 +186,55 @@ describe('terminator', () => {
     expect(report).toMatchObject({ exitCode: 1, forced: ['database: not closed within 2000 ms'] });
   });
 
+  it('a resource drain starts with closing, alongside the app listener, and the resource closes after both', async () => {
+    const { events, lifecycle, terminator } = setup({ drainDelayMs: 0 }, { inFlightMs: 500 });
+    const database = closer(events, 'database', 'resources');
+    lifecycle.addCloser({
+      ...database,
+      drainTimeoutMs: 3000,
+      drain: async () => {
+        events.push(`database drain@${Date.now()}`);
+        await sleep(800);
+        events.push(`database drained@${Date.now()}`);
+        return ['1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 800'];
+      },
+    });
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(800);
+    const report = await terminator.done;
+
+    expect(events).toEqual([
+      'ready@0',
+      'draining@0',
+      'closing@0',
+      'database drain@0',
+      'app-listener@0',
+      'database drained@800',
+      'database@800',
+      'stopped@800',
+    ]);
+    expect(report).toMatchObject({
+      exitCode: 1,
+      forced: ['database: 1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 800'],
+    });
+  });
+
+  it('a drain that overruns its deadline is abandoned and reported; the close still runs', async () => {
+    const { events, lifecycle, terminator } = setup({ drainDelayMs: 0 });
+    lifecycle.addCloser({
+      ...closer(events, 'database', 'resources'),
+      drainTimeoutMs: 1000,
+      drain: () => new Promise(() => {}),
+    });
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(1000);
+    const report = await terminator.done;
+    expect(events.slice(-2)).toEqual(['database@1000', 'stopped@1000']);
+    expect(report).toMatchObject({ exitCode: 1, forced: ['database: not drained within 1000 ms'] });
+  });
+
   it('in-flight requests past SHUTDOWN_TIMEOUT_MS are destroyed, and the log says how many', async () => {
     const { lines, lifecycle, terminator } = setup({ drainDelayMs: 0, shutdownTimeoutMs: 800 }, { inFlightMs: 60_000 });
     lifecycle.enter('ready');
