@@ -1,6 +1,7 @@
 /** JSON schemas of the orders routes: validation of input, and fast serialisation of output. */
 
-const orderId = { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } as const;
+// Up to 15 digits: the driver binds BIGINT values only within JavaScript's safe integer range.
+const orderId = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } as const;
 
 export const order = {
   type: 'object',
@@ -45,7 +46,7 @@ export const listOrdersSchema = {
     type: 'object',
     properties: {
       limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-      after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,17})$', default: '0' },
+      after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$', default: '0' },
     },
     additionalProperties: false,
   },

@@ -99,6 +99,7 @@ describe(`orders (database: ${process.env.TEST_DB_KIND ?? 'standin'})`, () => {
 
   it.each([
     ['/orders/abc', 'params/id must match pattern'],
+    ['/orders/9999999999999999', 'params/id must match pattern'],
     ['/orders?limit=0', 'querystring/limit must be >= 1'],
     ['/orders?limit=101', 'querystring/limit must be <= 100'],
     ['/orders?after=-1', 'querystring/after must match pattern'],
