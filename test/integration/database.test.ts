@@ -122,6 +122,19 @@ describe(`the data layer (database: ${process.env.TEST_DB_KIND ?? 'standin'})`, 
     expect((await get(app, '/debug/db-delay/10')).status).toBe(200);
   });
 
+  it('a request past HANDLER_TIMEOUT_MS gets 503 HANDLER_TIMEOUT and its statement is cancelled on the server', async () => {
+    const db = await database();
+    const app = await service(db, { HANDLER_TIMEOUT_MS: '300', DB_POOL_MIN: '1', DB_POOL_MAX: '1' });
+    await app.startup;
+    const response = await get(app, '/debug/db-delay/10000');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'HANDLER_TIMEOUT' });
+    const started = performance.now();
+    expect((await get(app, '/debug/db-delay/10')).status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(await db.runningStatements()).toBe(0);
+  });
+
   it('a client that goes away cancels its statement on the server', async () => {
     const db = await database();
     const app = await service(db, { DB_POOL_MIN: '1', DB_POOL_MAX: '1' });

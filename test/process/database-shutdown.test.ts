@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Endpoints } from '../support/endpoints.js';
 import { terminatePod } from '../support/kubelet.js';
@@ -9,6 +9,10 @@ import { startStandinDatabase, type TestDatabase } from '../support/test-databas
 
 const prestopToken = 'process-test-prestop-token';
 let db: TestDatabase | undefined;
+
+beforeAll(() => {
+  console.log('process database target: TDS stand-in (test double; these tests read its event log)');
+});
 
 afterEach(async () => {
   await killAll();
@@ -147,5 +151,26 @@ describe('the built service against the TDS stand-in (test double): the database
     expect(failed.map((f) => f.error ?? `HTTP ${f.status}`)).toEqual([]);
     expect(exits).toEqual([0, 0]);
     expect(db.standin!.engine.store.orders!.size).toBe(acknowledged.length);
+  });
+});
+
+describe('npm run db:migrate against the TDS stand-in (test double)', () => {
+  it('applies pending migrations and exits 0; a second run finds none left', async () => {
+    db = await startStandinDatabase();
+    const migrate = () => startService({ entry: 'dist/db/migrate-cli.js', waitFor: 'spawned', env: { ...db!.env } });
+    const first = await migrate();
+    expect(await first.exited).toMatchObject({ code: 0 });
+    expect(first.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: [1], alreadyApplied: 0 });
+    const second = await migrate();
+    expect(await second.exited).toMatchObject({ code: 0 });
+    expect(second.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: [], alreadyApplied: 1 });
+  });
+
+  it('exits 1 with a clear message when no database is configured', async () => {
+    const run = await startService({ entry: 'dist/db/migrate-cli.js', waitFor: 'spawned' });
+    expect(await run.exited).toMatchObject({ code: 1 });
+    expect(run.logs.find((l) => l.event === 'db-off')?.msg).toBe(
+      'no database configured: set DB_HOST (or DB_CONNECTION_STRING)',
+    );
   });
 });
