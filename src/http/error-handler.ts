@@ -50,7 +50,11 @@ export const errorHandlerPlugin = fp(
         error: statusText[statusCode] ?? 'Error',
         message: known || statusCode < 500 ? error.message : 'an internal error occurred',
       };
-      if (statusCode >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
+      // A 503 of the catalogue is a condition the client can act on (retry); other 5xx are defects.
+      if (statusCode >= 500) {
+        const level = known && statusCode === 503 ? 'warn' : 'error';
+        request.log[level]({ err: error, code: body.code }, 'request failed');
+      }
       if (statusCode === 503) reply.header('retry-after', String(retryAfterSeconds));
       return reply.code(statusCode).send(body);
     });
