@@ -34,6 +34,14 @@ function crossCheck(config: Config): string[] {
   }
   const db = resolveDbTarget(config);
   if (db.status === 'invalid') problems.push(...db.problems);
+  const dbWindowMs = config.dbDrainTimeoutMs + config.dbCancelTimeoutMs;
+  if (db.status === 'ok' && dbWindowMs >= config.shutdownTimeoutMs) {
+    // The database drain runs alongside the listener's close: a request whose query is cancelled must
+    // still be answered (503) before SHUTDOWN_TIMEOUT_MS destroys its connection.
+    problems.push(
+      `DB_DRAIN_TIMEOUT_MS ${config.dbDrainTimeoutMs} + DB_CANCEL_TIMEOUT_MS ${config.dbCancelTimeoutMs} must be below SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs}, so that requests whose queries are cancelled are still answered`,
+    );
+  }
   if (config.dbPoolMin > config.dbPoolMax) {
     problems.push(`DB_POOL_MIN and DB_POOL_MAX: ${config.dbPoolMin} is more than ${config.dbPoolMax}`);
   }

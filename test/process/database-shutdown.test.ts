@@ -110,6 +110,8 @@ describe('the built service against the TDS stand-in (test double): the database
       DRAIN_DELAY_MS: '1000',
       TERMINATION_GRACE_PERIOD_SECONDS: '15',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      DB_DRAIN_TIMEOUT_MS: '2000',
+      DB_CANCEL_TIMEOUT_MS: '1000',
     };
     const endpoints = new Endpoints();
     let pods: ServiceProcess[] = await Promise.all([pod(env), pod(env)]);

@@ -30,6 +30,13 @@ describe('database settings', () => {
     expect(problems[0]).toContain('31000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30');
   });
 
+  it('refuses a database drain that would outlast SHUTDOWN_TIMEOUT_MS, since cancelled requests could not be answered', () => {
+    expect(problemsOf({ DB_HOST: 'sql', DB_USER: 'app', SHUTDOWN_TIMEOUT_MS: '6000' })).toEqual([
+      'DB_DRAIN_TIMEOUT_MS 5000 + DB_CANCEL_TIMEOUT_MS 2000 must be below SHUTDOWN_TIMEOUT_MS 6000, so that requests whose queries are cancelled are still answered',
+    ]);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '6000' })).not.toThrow();
+  });
+
   it('reads a connection string, taking what it lacks from the DB_* settings', () => {
     const config = loadConfig({
       DB_CONNECTION_STRING:
