@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import createError from '@fastify/error';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/settings.js';
 import { connect, disconnect, type DbConnection } from './connect.js';
@@ -28,6 +29,9 @@ export interface DatabasePluginOptions {
   readonly appName: string;
 }
 
+/** Nobody receives it (the client is gone); nginx's 499 keeps it out of the 5xx error log. */
+const ClientClosedRequest = createError('CLIENT_CLOSED_REQUEST', 'the client closed the connection', 499);
+
 /**
  * The query context of a request: it is cancelled when the client goes away (its response closes
  * before it was sent) or when HANDLER_TIMEOUT_MS passes. Not `request.signal` alone: Fastify aborts
@@ -38,7 +42,7 @@ export function queryContext(request: FastifyRequest, reply: FastifyReply): Quer
   const cancel = new AbortController();
   const response = reply.raw;
   response.once('close', () => {
-    if (!response.writableFinished) cancel.abort(new Error('the client closed the connection'));
+    if (!response.writableFinished) cancel.abort(new ClientClosedRequest());
   });
   const fastifySignal = request.signal;
   fastifySignal.addEventListener(

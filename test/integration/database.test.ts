@@ -151,6 +151,8 @@ describe(`the data layer (database: ${process.env.TEST_DB_KIND ?? 'standin'})`, 
     expect(performance.now() - started).toBeLessThan(3000);
     expect(await db.runningStatements()).toBe(0);
     if (db.standin) expect(db.standin.events.some((e) => e.type === 'attention' && e.inFlight)).toBe(true);
+    // A client leaving is not a defect of the service: nothing at error level.
+    expect(app.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
   });
 
   it('DB_ENCRYPT=true against a server that offers no TLS (the TDS stand-in) fails startup at once: no silent downgrade', async () => {
