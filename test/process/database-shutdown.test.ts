@@ -64,7 +64,12 @@ describe('the built service against the TDS stand-in (test double): the database
 
     const ended = standin.events.find((e) => e.type === 'statement-end' && e.text.includes('WAITFOR DELAY'))!;
     expect(ended).toMatchObject({ outcome: 'ok' });
-    expect(poolClosesAfter(standin.events, ended)).toEqual({ connections: 2, closes: 2, allAfter: true });
+    const pool = poolClosesAfter(standin.events, ended);
+    expect(pool).toEqual({ connections: 2, closes: 2, allAfter: true });
+    console.log(
+      `SIGTERM during a 3000 ms query: answered 200, exit 0 ${Math.round(exit.at - sigtermAt)} ms after SIGTERM; ` +
+        `${pool.closes} pool connections closed after the statement ended`,
+    );
     expect(leaving.logs.find((l) => l.event === 'db-drained')).toMatchObject({ finished: 1, cancelled: 0 });
   });
 
@@ -77,6 +82,8 @@ describe('the built service against the TDS stand-in (test double): the database
     await standin.waitFor(isDelayStart);
 
     const sigtermAt = performance.now();
+    // The stand-in runs in this process, so its event times share this clock.
+    const standinSigtermAt = sigtermAt;
     leaving.kill('SIGTERM');
     const response = await inFlight;
     expect(response.status).toBe(503);
@@ -95,6 +102,10 @@ describe('the built service against the TDS stand-in (test double): the database
     });
 
     const attention = standin.events.find((e) => e.type === 'attention');
+    console.log(
+      `query past DB_DRAIN_TIMEOUT_MS 1000: ATTENTION ${Math.round(attention!.atMs - standinSigtermAt)} ms after SIGTERM, ` +
+        `request answered 503, exit 1 ${Math.round(exit.at - sigtermAt)} ms after SIGTERM (budget ${budgetMs} ms)`,
+    );
     expect(attention).toMatchObject({ inFlight: true });
     const ended = standin.events.find((e) => e.type === 'statement-end' && e.text.includes('WAITFOR DELAY'))!;
     expect(ended).toMatchObject({ outcome: 'cancelled' });
