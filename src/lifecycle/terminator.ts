@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/settings.js';
-import { sleep, withDeadline } from './deadline.js';
+import { sleep, withDeadline, type DeadlineOutcome } from './deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** What the terminator needs of the app listener (see http/connection-drain.ts). */
@@ -92,25 +92,24 @@ export function createTerminator(options: TerminatorOptions): Terminator {
   async function run(trigger: string): Promise<ShutdownReport> {
     const started = now();
     const forced: string[] = [];
+    /** Logs one step of the shutdown, and records it as forced when it timed out or failed. */
+    const step = (name: string, done: string, fields: object, outcome: DeadlineOutcome<unknown>, late: string) => {
+      if (outcome.status === 'timeout') forced.push(`${name}: ${late}`);
+      if (outcome.status === 'failed') forced.push(`${name}: ${String(outcome.error)}`);
+      logger.info(
+        { event: 'shutdown-step', ...fields, durationMs: outcome.durationMs, outcome: outcome.status },
+        `${name} ${done}`,
+      );
+    };
     lifecycle.beginShutdown(trigger);
     if (wasReady()) await drain(trigger);
     lifecycle.enter('closing', { openConnections: listener.openConnections() });
     const drains = lifecycle.closers().map(async (closer) => {
       if (!closer.drain) return;
-      const drainTimeoutMs = closer.drainTimeoutMs ?? closer.timeoutMs;
-      const outcome = await withDeadline((signal) => closer.drain!(signal), drainTimeoutMs, now);
+      const timeoutMs = closer.drainTimeoutMs ?? closer.timeoutMs;
+      const outcome = await withDeadline((signal) => closer.drain!(signal), timeoutMs, now);
       if (outcome.status === 'done') forced.push(...outcome.value.map((what) => `${closer.name}: ${what}`));
-      if (outcome.status === 'timeout') forced.push(`${closer.name}: not drained within ${drainTimeoutMs} ms`);
-      if (outcome.status === 'failed') forced.push(`${closer.name}: ${String(outcome.error)}`);
-      logger.info(
-        {
-          event: 'shutdown-step',
-          step: `${closer.name}-drain`,
-          durationMs: outcome.durationMs,
-          outcome: outcome.status,
-        },
-        `${closer.name} drained`,
-      );
+      step(closer.name, 'drained', { step: `${closer.name}-drain` }, outcome, `not drained within ${timeoutMs} ms`);
     });
 
     // listener.close destroys what is left at SHUTDOWN_TIMEOUT_MS; the margin bounds the app's own
@@ -132,18 +131,8 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     await Promise.all(drains);
     for (const closer of lifecycle.closers()) {
       const outcome = await withDeadline((signal) => closer.close(signal), closer.timeoutMs, now);
-      if (outcome.status === 'timeout') forced.push(`${closer.name}: not closed within ${closer.timeoutMs} ms`);
-      if (outcome.status === 'failed') forced.push(`${closer.name}: ${String(outcome.error)}`);
-      logger.info(
-        {
-          event: 'shutdown-step',
-          step: closer.name,
-          stage: closer.stage,
-          durationMs: outcome.durationMs,
-          outcome: outcome.status,
-        },
-        `${closer.name} closed`,
-      );
+      const late = `not closed within ${closer.timeoutMs} ms`;
+      step(closer.name, 'closed', { step: closer.name, stage: closer.stage }, outcome, late);
     }
 
     const report: ShutdownReport = {
