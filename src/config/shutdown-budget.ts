@@ -1,3 +1,4 @@
+import { databaseEnabled } from '../db/target.js';
 import type { Config } from './settings.js';
 
 export interface ShutdownBudget {
@@ -24,11 +25,6 @@ export function shutdownBudget(config: Config): ShutdownBudget {
   const totalMs = parts.reduce((sum, [, ms]) => sum + ms, 0);
   const gracePeriodMs = config.terminationGracePeriodSeconds * 1000;
   return { parts, totalMs, gracePeriodMs, fits: totalMs <= gracePeriodMs };
-}
-
-/** The data layer is on when a database is configured at all (see db-settings.ts). */
-export function databaseEnabled(config: Config): boolean {
-  return config.dbHost !== '' || config.dbConnectionString !== '';
 }
 
 export function describeBudget(budget: ShutdownBudget): string {

@@ -18,6 +18,9 @@ export type DbTargetResult =
   | { readonly status: 'ok'; readonly target: DbTarget }
   | { readonly status: 'invalid'; readonly problems: readonly string[] };
 
+/** The data layer is on when a database is configured at all: DB_HOST or DB_CONNECTION_STRING. */
+export const databaseEnabled = (config: Config): boolean => config.dbHost !== '' || config.dbConnectionString !== '';
+
 /** Resolves the target; `off` when neither DB_HOST nor DB_CONNECTION_STRING is set. */
 export function resolveDbTarget(config: Config): DbTargetResult {
   const fromSettings: DbTarget = {
@@ -30,7 +33,7 @@ export function resolveDbTarget(config: Config): DbTargetResult {
     trustServerCertificate: config.dbTrustServerCertificate,
     connectTimeoutMs: config.dbConnectTimeoutMs,
   };
-  if (config.dbConnectionString === '' && config.dbHost === '') return { status: 'off' };
+  if (!databaseEnabled(config)) return { status: 'off' };
   if (config.dbConnectionString === '') {
     return fromSettings.user === ''
       ? { status: 'invalid', problems: ['DB_USER: required when DB_HOST is set'] }
