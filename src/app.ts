@@ -5,9 +5,11 @@ import { resolveDbTarget } from './db/target.js';
 import { connectionDrainPlugin } from './http/connection-drain.js';
 import { errorHandlerPlugin } from './http/error-handler.js';
 import { probeRoutes } from './http/probes.js';
+import { overloadProtection } from './http/overload.js';
 import { startupGate } from './http/startup-gate.js';
 import type { StartupCheck } from './lifecycle/lifecycle.js';
 import { lifecyclePlugin, terminatorPlugin } from './lifecycle/plugins.js';
+import { metricsPlugin } from './observability/metrics.js';
 import { createOrdersRepository } from './orders/repository.js';
 import { orderRoutes } from './orders/routes.js';
 import { debugRoutes } from './routes/debug.js';
@@ -49,6 +51,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(errorHandlerPlugin);
   await app.register(connectionDrainPlugin);
   await app.register(terminatorPlugin, { config });
+  await app.register(metricsPlugin);
   await app.register(databasePlugin, {
     config,
     target: db.status === 'ok' ? db.target : undefined,
@@ -57,6 +60,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(probeRoutes, { lifecycle: app.lifecycle });
   await app.register(async (business) => {
+    await business.register(overloadProtection, { config });
     await business.register(startupGate);
     await business.register(rootRoute, { info: deps.info });
     await business.register(orderRoutes, { orders: createOrdersRepository({ db: app.db }) });

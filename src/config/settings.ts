@@ -1,4 +1,5 @@
 import { dbSettings } from './db-settings.js';
+import { overloadSettings } from './overload-settings.js';
 import { boolean, integer, oneOf, text, type ConfigOf } from './schema.js';
 
 const maxPort = 65535;
@@ -136,6 +137,7 @@ export const settings = {
     max: tenMinutesMs,
     description: 'Longest delay /debug/delay/:ms and /debug/db-delay/:ms accept (HANDLER_TIMEOUT_MS still applies).',
   }),
+  ...overloadSettings,
   ...dbSettings,
 };
 

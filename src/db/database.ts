@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sleep } from '../lifecycle/deadline.js';
 import type { DbConnection } from './connect.js';
 import { dbErrors, SqlError } from './errors.js';
-import { PoolClosedError, PoolTimeoutError, type Pool } from './pool.js';
+import { PoolClosedError, PoolTimeoutError, type Pool, type PoolStats } from './pool.js';
 import { execute, type ParamValues, type QueryResult, type Statement } from './statement.js';
 
 /** Who a query works for: its cancellation, and when that work began (see `stopIntake`). */
@@ -37,7 +37,11 @@ export interface Database {
   drain(limits: { drainTimeoutMs: number; cancelTimeoutMs: number }): Promise<DrainReport>;
   /** Closes every connection; call after `drain`, so this is the last thing the data layer does. */
   close(): Promise<void>;
+  /** The pool's connections by state, for metrics. */
+  poolStats(): PoolStats;
 }
+
+export type QueryOutcome = 'ok' | 'error' | 'cancelled' | 'timeout';
 
 interface ActiveQuery {
   readonly statement: string;
@@ -53,6 +57,8 @@ export interface DatabaseOptions {
   readonly now?: () => number;
   /** Runs a statement on a connection; tests replace tedious with a fake here. */
   readonly execute?: typeof execute;
+  /** Told about every query once it has settled (metrics). */
+  readonly onQuery?: (statement: string, outcome: QueryOutcome, durationMs: number) => void;
 }
 
 /** The one way SQL reaches the server: tracks every query so a shutdown can wait for, then cancel, them. */
@@ -116,13 +122,15 @@ export function createDatabase(options: DatabaseOptions): Database {
         return Promise.reject(error);
       }
       const cancel = new AbortController();
+      const started = now();
       const promise = run<Row>(statement, values, context, cancel);
+      const settled = (outcome: QueryOutcome) => options.onQuery?.(statement.name, outcome, now() - started);
       const entry: ActiveQuery = {
         statement: statement.name,
         cancel,
         settled: promise.then(
-          () => undefined,
-          () => undefined,
+          () => settled('ok'),
+          (error: unknown) => settled(outcomeOf(error, cancel.signal, context.signal)),
         ),
       };
       active.add(entry);
@@ -153,7 +161,13 @@ export function createDatabase(options: DatabaseOptions): Database {
       cancelling = true;
       await pool.close();
     },
+    poolStats: () => pool.stats(),
   } as Database;
+}
+
+function outcomeOf(error: unknown, drainCancel: AbortSignal, client?: AbortSignal): QueryOutcome {
+  if (drainCancel.aborted || client?.aborted) return 'cancelled';
+  return (error as { code?: string }).code === 'DB_TIMEOUT' ? 'timeout' : 'error';
 }
 
 async function settleWithin(queries: ActiveQuery[], timeoutMs: number): Promise<void> {

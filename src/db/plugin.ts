@@ -7,6 +7,7 @@ import { createDatabase, type Database, type QueryContext } from './database.js'
 import { diagnosticStatements } from './diagnostics.js';
 import { dbErrors } from './errors.js';
 import { createPool } from './pool.js';
+import { registerPoolMetrics } from './metrics.js';
 import { databaseStartupCheck } from './startup.js';
 import { execute } from './statement.js';
 import type { DbTarget } from './target.js';
@@ -72,6 +73,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(
         'no database configured (DB_HOST or DB_CONNECTION_STRING); /orders answers 503',
       );
       app.decorate('db', unconfiguredDatabase());
+      registerPoolMetrics(app.metrics.registry, app.db);
       return;
     }
     const logger = app.log.child({ component: 'db' });
@@ -99,8 +101,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       requestTimeoutMs: config.dbRequestTimeoutMs,
       acquireTimeoutMs: config.dbAcquireTimeoutMs,
       logger,
+      onQuery: app.metrics.observeQuery,
     });
     app.decorate('db', db);
+    registerPoolMetrics(app.metrics.registry, db);
 
     app.lifecycle.addStartupCheck(
       databaseStartupCheck({
@@ -137,7 +141,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       close: () => db.close(),
     });
   },
-  { name: 'database', dependencies: ['lifecycle'] },
+  { name: 'database', dependencies: ['lifecycle', 'metrics'] },
 );
 
 function unconfiguredDatabase(): Database {
@@ -148,5 +152,6 @@ function unconfiguredDatabase(): Database {
     stopIntake: () => {},
     drain: async () => ({ finished: 0, cancelled: 0, unacknowledged: 0 }),
     close: async () => {},
+    poolStats: () => ({ idle: 0, inUse: 0, opening: 0, waiting: 0 }),
   };
 }

@@ -11,6 +11,7 @@ export const errors = {
   PrestopForbidden: createError('PRESTOP_FORBIDDEN', 'this caller may not trigger a drain', 403),
   DelayTooLong: createError('DELAY_TOO_LONG', 'delay of %d ms is above DEBUG_DELAY_MAX_MS %d', 400),
   NotFound: createError('NOT_FOUND', 'route %s %s not found', 404),
+  Overloaded: createError('OVERLOADED', 'the service is overloaded (%s); retry shortly', 503),
   OrderNotFound: createError('ORDER_NOT_FOUND', 'order %s not found', 404),
   IdempotencyKeyReused: createError(
     'IDEMPOTENCY_KEY_REUSED',

@@ -29,6 +29,15 @@ export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: Database 
     return { delayedMs: ms };
   });
 
+  // Keeps the event loop busy for `ms`, as a CPU-bound handler would: drives overload protection.
+  app.get<{ Params: { ms: number } }>('/debug/busy/:ms', { schema: delaySchema }, async (request) => {
+    const { ms } = request.params;
+    if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    return { busyMs: ms };
+  });
+
   // A statement that runs `ms` on the server (WAITFOR DELAY): an in-flight query for shutdown tests.
   app.get<{ Params: { ms: number } }>('/debug/db-delay/:ms', { schema: delaySchema }, async (request, reply) => {
     const { ms } = request.params;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/settings.js';
 import { runStartup } from '../../src/lifecycle/startup.js';
 import { memoryLogger } from './memory-logger.js';
 import type { LogLine } from './service-process.js';
@@ -8,6 +9,7 @@ import type { TestDatabase } from './test-database.js';
 
 export interface TestApp {
   readonly app: FastifyInstance;
+  readonly config: Config;
   /** http://127.0.0.1:port of the app listener. */
   readonly url: string;
   readonly lines: LogLine[];
@@ -42,6 +44,7 @@ export async function startTestApp(db: TestDatabase, env: Record<string, string>
   let stopped: Promise<void> | undefined;
   return {
     app,
+    config,
     url: `http://127.0.0.1:${port}`,
     lines,
     startup,
