@@ -56,6 +56,9 @@ export function createTerminator(options: TerminatorOptions): Terminator {
   let resolveDone!: (report: ShutdownReport) => void;
   const done = new Promise<ShutdownReport>((resolve) => (resolveDone = resolve));
 
+  /** The fields every line of the shutdown timeline carries: where it stands, and since when. */
+  const timeline = (event: string) => ({ event, phase: lifecycle.phase, elapsedMs: lifecycle.elapsedMs() });
+
   /** A pod that never became ready never had an endpoint, so there is nothing to drain. */
   const wasReady = () => lifecycle.sinceMs('ready') !== undefined;
 
@@ -82,7 +85,7 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     const remainingMs = enterDraining(trigger);
     if (config.prestopMode === 'http' && !preStopRan) {
       logger.warn(
-        { event: 'prestop-missed', drainDelayMs: config.drainDelayMs },
+        { ...timeline('prestop-missed'), drainDelayMs: config.drainDelayMs },
         'SIGTERM arrived without a /prestop call; waiting DRAIN_DELAY_MS here instead',
       );
     }
@@ -97,7 +100,7 @@ export function createTerminator(options: TerminatorOptions): Terminator {
       if (outcome.status === 'timeout') forced.push(`${name}: ${late}`);
       if (outcome.status === 'failed') forced.push(`${name}: ${String(outcome.error)}`);
       logger.info(
-        { event: 'shutdown-step', ...fields, durationMs: outcome.durationMs, outcome: outcome.status },
+        { ...timeline('shutdown-step'), ...fields, durationMs: outcome.durationMs, outcome: outcome.status },
         `${name} ${done}`,
       );
     };
@@ -123,7 +126,7 @@ export function createTerminator(options: TerminatorOptions): Terminator {
       );
     }
     logger.info(
-      { event: 'shutdown-step', step: 'app-listener', durationMs: app.durationMs, destroyed },
+      { ...timeline('shutdown-step'), step: 'app-listener', durationMs: app.durationMs, destroyed },
       'app listener closed',
     );
 
@@ -154,18 +157,17 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     signal(name) {
       if (!signalled) {
         signalled = true;
-        logger.info({ event: 'signal', signal: name, phase: lifecycle.phase }, `${name} received`);
+        // The timeline starts here unless /prestop started it: elapsedMs counts from the first step.
+        lifecycle.beginShutdown(name);
+        logger.info({ ...timeline('signal'), signal: name }, `${name} received`);
         void terminator.shutdown(name);
         return 'shutdown';
       }
       if (name === 'SIGINT') {
-        logger.warn({ event: 'signal', signal: name, phase: lifecycle.phase }, 'second SIGINT: exiting now');
+        logger.warn({ ...timeline('signal'), signal: name }, 'second SIGINT: exiting now');
         return 'exit-now';
       }
-      logger.warn(
-        { event: 'signal', signal: name, phase: lifecycle.phase },
-        `${name} ignored: shutdown already under way`,
-      );
+      logger.warn({ ...timeline('signal'), signal: name }, `${name} ignored: shutdown already under way`);
       return 'ignore';
     },
     shutdown(trigger) {

@@ -235,6 +235,27 @@ describe('terminator', () => {
     expect(report).toMatchObject({ exitCode: 1, forced: ['database: not drained within 1000 ms'] });
   });
 
+  it('every line of the shutdown timeline carries the phase and the milliseconds since the shutdown began', async () => {
+    const { lines, lifecycle, terminator } = setup({ drainDelayMs: 1000 }, { inFlightMs: 200 });
+    lifecycle.addCloser(closer([], 'database', 'resources'));
+    lifecycle.enter('ready');
+    await jest.advanceTimersByTimeAsync(7000);
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(1200);
+    await terminator.done;
+
+    const timeline = lines.filter((l) => ['signal', 'phase', 'shutdown-step'].includes(String(l.event)));
+    expect(timeline.map((l) => [l.event, l.phase, l.elapsedMs])).toEqual([
+      ['phase', 'ready', 0],
+      ['signal', 'ready', 0],
+      ['phase', 'draining', 0],
+      ['phase', 'closing', 1000],
+      ['shutdown-step', 'closing', 1200],
+      ['shutdown-step', 'closing', 1200],
+      ['phase', 'stopped', 1200],
+    ]);
+  });
+
   it('in-flight requests past SHUTDOWN_TIMEOUT_MS are destroyed, and the log says how many', async () => {
     const { lines, lifecycle, terminator } = setup({ drainDelayMs: 0, shutdownTimeoutMs: 800 }, { inFlightMs: 60_000 });
     lifecycle.enter('ready');
