@@ -27,15 +27,16 @@ describe('overload protection', () => {
 
     // Handlers that keep the event loop busy for 150 ms at a time overload the process for 1.5 s.
     const until = performance.now() + 1500;
-    const loop = async (url: string, seen: Array<{ status: number; code?: string; retryAfter: string | null }>) => {
+    type Seen = { status: number; code?: string; retryAfter: string | null };
+    const loop = async (url: string, seen: Seen[]) => {
       while (performance.now() < until) {
         const response = await fetch(url);
         const body = (await response.json()) as { code?: string };
         seen.push({ status: response.status, code: body.code, retryAfter: response.headers.get('retry-after') });
       }
     };
-    const business: Array<{ status: number; code?: string; retryAfter: string | null }> = [];
-    const probes: Array<{ status: number }> = [];
+    const business: Seen[] = [];
+    const probes: Seen[] = [];
     await Promise.all([
       loop(`${service.url}/debug/busy/150`, []),
       loop(`${service.url}/debug/busy/150`, []),
