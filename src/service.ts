@@ -8,6 +8,8 @@ import { describeBudget, shutdownBudget } from './config/shutdown-budget.js';
 import { runStartup } from './lifecycle/startup.js';
 import type { Terminator } from './lifecycle/terminator.js';
 import { createLogger } from './observability/logger.js';
+import { telemetry } from './observability/telemetry.js';
+import { registerTelemetry } from './observability/tracing.js';
 import type { ServiceInfo } from './routes/root.js';
 
 type SignalName = 'SIGTERM' | 'SIGINT';
@@ -53,6 +55,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
         version: options.info.version,
         node: process.version,
         prestopMode: config.prestopMode,
+        tracing: telemetry().tracing,
         shutdownBudget: describeBudget(shutdownBudget(config)),
       },
       'starting',
@@ -72,6 +75,7 @@ async function serve(app: FastifyInstance, config: Config, signals: SignalLatch)
     timeoutMs: config.shutdownMarginMs,
     close: () => admin.close(),
   });
+  registerTelemetry(app, config);
 
   let failure: unknown;
   try {

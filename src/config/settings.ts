@@ -81,6 +81,14 @@ export const settings = {
     description:
       'Part of the grace period kept for the last steps (closing the admin listener, exiting); bounds each of them.',
   }),
+  telemetryFlushTimeoutMs: integer({
+    env: 'TELEMETRY_FLUSH_TIMEOUT_MS',
+    default: 1000,
+    min: 1,
+    max: tenMinutesMs,
+    description:
+      'With tracing on: how long exporting the last spans may take at shutdown, after the database closed (counted in the budget either way).',
+  }),
   terminationGracePeriodSeconds: integer({
     env: 'TERMINATION_GRACE_PERIOD_SECONDS',
     default: 30,

@@ -21,7 +21,10 @@ export function shutdownBudget(config: Config): ShutdownBudget {
   if (databaseEnabled(config)) {
     parts.push(['DB_DRAIN_TIMEOUT_MS', config.dbDrainTimeoutMs], ['DB_CANCEL_TIMEOUT_MS', config.dbCancelTimeoutMs]);
   }
-  parts.push(['SHUTDOWN_MARGIN_MS', config.shutdownMarginMs]);
+  parts.push(
+    ['TELEMETRY_FLUSH_TIMEOUT_MS', config.telemetryFlushTimeoutMs],
+    ['SHUTDOWN_MARGIN_MS', config.shutdownMarginMs],
+  );
   const totalMs = parts.reduce((sum, [, ms]) => sum + ms, 0);
   const gracePeriodMs = config.terminationGracePeriodSeconds * 1000;
   return { parts, totalMs, gracePeriodMs, fits: totalMs <= gracePeriodMs };

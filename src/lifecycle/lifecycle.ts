@@ -38,6 +38,8 @@ export interface Lifecycle {
   readonly phase: Phase;
   /** True from the first step of a shutdown on; aborts startup checks. */
   readonly shutdownSignal: AbortSignal;
+  /** What began the shutdown (`prestop`, `SIGTERM`, …), once one has begun. */
+  readonly trigger: string | undefined;
   /** Moves forward to `next` and writes one timeline line; moving backwards or staying throws. */
   enter(next: Phase, details?: Record<string, unknown>): void;
   /** Marks the start of the shutdown timeline (elapsed times in phase lines are measured from it). */
@@ -76,6 +78,9 @@ export function createLifecycle({ logger, now = () => performance.now() }: Lifec
       return phase;
     },
     shutdownSignal: shutdown.signal,
+    get trigger() {
+      return trigger;
+    },
     enter(next, details = {}) {
       if (phases.indexOf(next) <= phases.indexOf(phase)) {
         throw new Error(`lifecycle cannot move from ${phase} to ${next}`);

@@ -1,5 +1,7 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/settings.js';
+import { telemetry } from './telemetry.js';
 
 /**
  * JSON lines on stdout, one logger for the whole process; listeners and components take children.
@@ -13,7 +15,19 @@ export function createLogger(level: Config['logLevel'], base: Record<string, unk
       base: { pid: process.pid, ...base },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Only with tracing on: then every line is a lookup of the active span.
+      ...(telemetry().tracing && { mixin: traceFields }),
     },
     pino.destination({ dest: 1, sync: true }),
   );
+}
+
+/**
+ * The active span's ids, which join a request's log lines to its trace. A new object every time:
+ * pino merges the line's own fields into it.
+ */
+function traceFields(): { trace_id?: string; span_id?: string } {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (!spanContext || !isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }

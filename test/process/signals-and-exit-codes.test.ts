@@ -94,7 +94,7 @@ describe('the built service, misconfigured', () => {
         event: 'config-invalid',
         problems: [
           'the shutdown budget does not fit the grace period: DRAIN_DELAY_MS 20000 + SHUTDOWN_TIMEOUT_MS 15000 + ' +
-            'SHUTDOWN_MARGIN_MS 2000 = 37000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
+            'TELEMETRY_FLUSH_TIMEOUT_MS 1000 + SHUTDOWN_MARGIN_MS 2000 = 38000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
         ],
       }),
     ]);

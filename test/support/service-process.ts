@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 
 export type LogLine = Record<string, unknown> & { msg?: string; event?: string; phase?: string };
 
@@ -49,7 +50,10 @@ export async function killAll(): Promise<void> {
 /** Starts the built service as a child process, on free ports, logging JSON to a pipe we read. */
 export async function startService(options: StartOptions = {}): Promise<ServiceProcess> {
   const entry = resolve(process.cwd(), options.entry ?? 'dist/main.js');
-  const child = spawn(process.execPath, [entry], {
+  // The service runs as in production, tracing loaded first (it stays off unless a test turns it on).
+  const instrumentation = pathToFileURL(resolve(process.cwd(), 'dist/instrumentation.js')).href;
+  const preload = entry === resolve(process.cwd(), 'dist/main.js') ? ['--import', instrumentation] : [];
+  const child = spawn(process.execPath, [...preload, entry], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
@@ -57,6 +61,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
       PORT: '0',
       ADMIN_PORT: '0',
       LOG_REQUESTS: 'false',
+      OTEL_SDK_DISABLED: 'true',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -44,17 +44,17 @@ describe('config', () => {
   it('refuses a shutdown budget larger than the grace period, naming every number', () => {
     expect(problemsOf({ DRAIN_DELAY_MS: '25000' })).toEqual([
       'the shutdown budget does not fit the grace period: DRAIN_DELAY_MS 25000 + SHUTDOWN_TIMEOUT_MS 10000 + ' +
-        'SHUTDOWN_MARGIN_MS 2000 = 37000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
+        'TELEMETRY_FLUSH_TIMEOUT_MS 1000 + SHUTDOWN_MARGIN_MS 2000 = 38000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
     ]);
   });
 
   it('counts the keep-alive sweep in the budget only in sleep mode', () => {
-    const env = { DRAIN_DELAY_MS: '17000', TERMINATION_GRACE_PERIOD_SECONDS: '29' };
+    const env = { DRAIN_DELAY_MS: '16000', TERMINATION_GRACE_PERIOD_SECONDS: '29' };
     expect(() => loadConfig(env)).not.toThrow();
     expect(problemsOf({ ...env, PRESTOP_MODE: 'sleep' })[0]).toContain('DRAIN_SWEEP_MS 1000');
     expect(describeBudget(shutdownBudget(loadConfig({ PRESTOP_MODE: 'sleep' })))).toBe(
-      'DRAIN_DELAY_MS 5000 + DRAIN_SWEEP_MS 1000 + SHUTDOWN_TIMEOUT_MS 10000 + SHUTDOWN_MARGIN_MS 2000 = ' +
-        '18000 ms <= TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
+      'DRAIN_DELAY_MS 5000 + DRAIN_SWEEP_MS 1000 + SHUTDOWN_TIMEOUT_MS 10000 + TELEMETRY_FLUSH_TIMEOUT_MS 1000 + ' +
+        'SHUTDOWN_MARGIN_MS 2000 = 19000 ms <= TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
     );
   });
 

@@ -16,7 +16,7 @@ describe('database settings', () => {
     const config = loadConfig({ DB_HOST: 'sql', DB_USER: 'app', DB_PASSWORD: 'secret' });
     expect(describeBudget(shutdownBudget(config))).toBe(
       'DRAIN_DELAY_MS 5000 + SHUTDOWN_TIMEOUT_MS 10000 + DB_DRAIN_TIMEOUT_MS 5000 + DB_CANCEL_TIMEOUT_MS 2000 + ' +
-        'SHUTDOWN_MARGIN_MS 2000 = 24000 ms <= TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
+        'TELEMETRY_FLUSH_TIMEOUT_MS 1000 + SHUTDOWN_MARGIN_MS 2000 = 25000 ms <= TERMINATION_GRACE_PERIOD_SECONDS 30 (30000 ms)',
     );
     expect(resolveDbTarget(config)).toMatchObject({
       status: 'ok',
@@ -27,7 +27,7 @@ describe('database settings', () => {
   it('refuses to start when the database terms push the shutdown past the grace period', () => {
     const problems = problemsOf({ DB_HOST: 'sql', DB_USER: 'app', DB_DRAIN_TIMEOUT_MS: '12000' });
     expect(problems[0]).toContain('DB_DRAIN_TIMEOUT_MS 12000');
-    expect(problems[0]).toContain('31000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30');
+    expect(problems[0]).toContain('32000 ms > TERMINATION_GRACE_PERIOD_SECONDS 30');
   });
 
   it('refuses a database drain that would outlast SHUTDOWN_TIMEOUT_MS, since cancelled requests could not be answered', () => {
