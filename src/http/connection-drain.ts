@@ -14,6 +14,8 @@ export interface DrainCounts {
 
 export interface ConnectionDrain extends DrainableListener {
   readonly counts: Readonly<DrainCounts>;
+  /** Requests received on the app listener and not yet answered (read at scrape time). */
+  requestsInFlight(): number;
 }
 
 declare module 'fastify' {
@@ -57,7 +59,8 @@ export const connectionDrainPlugin = fp(
       response.once('close', () => (state.inFlight -= 1));
     });
 
-    app.addHook('onSend', async (request, reply) => {
+    // Callback style: on every response, so no promise for what is almost always a no-op.
+    app.addHook('onSend', (request, reply, payload, done) => {
       const phase = app.lifecycle.phase;
       if ((phase === 'draining' || phase === 'closing') && request.raw.httpVersionMajor === 1) {
         // Node ends the socket once a response with this header has been written.
@@ -65,6 +68,7 @@ export const connectionDrainPlugin = fp(
         const state = tracked.get(request.raw.socket);
         if (state) state.closingAfterResponse = true;
       }
+      done(null, payload);
     });
 
     const whenNoConnections: ConnectionDrain['whenNoConnections'] = (signal) =>
@@ -81,6 +85,11 @@ export const connectionDrainPlugin = fp(
 
     const drain: ConnectionDrain = {
       counts,
+      requestsInFlight() {
+        let sum = 0;
+        for (const state of tracked.values()) sum += state.inFlight;
+        return sum;
+      },
       openConnections: () => tracked.size,
       whenNoConnections,
       async close(timeoutMs) {

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueryOutcome } from '../db/database.js';
 import { phases } from '../lifecycle/lifecycle.js';
+import { registerRequestHistogram } from './request-histogram.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,34 +34,23 @@ export const metricsPlugin = fp(
     collectDefaultMetrics({ register: registry });
     const registers = [registry];
 
-    const requestDuration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from request received to response sent, by method, route template and status code.',
-      labelNames: ['method', 'route', 'status_code'] as const,
-      buckets: latencyBuckets,
-      registers,
-    });
-    const inFlight = new Gauge({
+    const requestDuration = registerRequestHistogram(registry, latencyBuckets);
+    new Gauge({
       name: 'http_requests_in_flight',
       help: 'Requests received and not yet answered.',
       registers,
-    });
-    // Label lookups hash their arguments on every call; one child per label set keeps the hot path flat.
-    const durationByLabels = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
-    app.addHook('onRequest', (_request, _reply, done) => {
-      inFlight.inc();
-      done();
+      // Counted by connection-drain already, so the request path pays for it once.
+      collect() {
+        this.set(app.connectionDrain.requestsInFlight());
+      },
     });
     app.addHook('onResponse', (request, reply, done) => {
-      inFlight.dec();
-      const route = request.routeOptions.url ?? 'unmatched';
-      const key = `${request.method} ${route} ${reply.statusCode}`;
-      let child = durationByLabels.get(key);
-      if (!child) {
-        child = requestDuration.labels(request.method, route, String(reply.statusCode));
-        durationByLabels.set(key, child);
-      }
-      child.observe(seconds(reply.elapsedTime));
+      requestDuration.observe(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
+        seconds(reply.elapsedTime),
+      );
       done();
     });
 
