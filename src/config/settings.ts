@@ -124,7 +124,8 @@ export const settings = {
     default: 30_000,
     min: 1,
     max: tenMinutesMs,
-    description: 'How long a route may take to answer; then the client gets 503 and the request’s work is aborted.',
+    description:
+      'How long a route that waits on I/O (orders, debug) may take to answer; then the client gets 503 and the request’s work is aborted.',
   }),
   bodyLimitBytes: integer({
     env: 'BODY_LIMIT_BYTES',

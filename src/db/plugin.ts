@@ -17,10 +17,6 @@ declare module 'fastify' {
     /** The query executor; without a configured database every query rejects with DB_NOT_CONFIGURED. */
     db: Database;
   }
-  interface FastifyRequest {
-    /** `performance.now()` when the request arrived: decides whether it may still query in `closing`. */
-    receivedAt: number;
-  }
 }
 
 export interface DatabasePluginOptions {
@@ -54,7 +50,8 @@ export function queryContext(request: FastifyRequest, reply: FastifyReply): Quer
     },
     { once: true },
   );
-  return { signal: cancel.signal, startedAt: request.receivedAt };
+  // When the request arrived, which decides whether it may still query in `closing`.
+  return { signal: cancel.signal, startedAt: performance.now() - reply.elapsedTime };
 }
 
 /**
@@ -63,10 +60,6 @@ export function queryContext(request: FastifyRequest, reply: FastifyReply): Quer
  */
 export const databasePlugin = fp<DatabasePluginOptions>(
   async (app, { config, target, appName }) => {
-    app.decorateRequest('receivedAt', 0);
-    app.addHook('onRequest', async (request) => {
-      request.receivedAt = performance.now();
-    });
     if (!target) {
       app.log.warn(
         { event: 'db-off' },
