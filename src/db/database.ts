@@ -68,6 +68,10 @@ export function createDatabase(options: DatabaseOptions): Database {
   let intakeStoppedAt: number | undefined;
   let cancelling = false;
 
+  const stopIntake = () => {
+    intakeStoppedAt ??= now();
+  };
+
   function admit(context: QueryContext): void {
     if (cancelling) throw new dbErrors.DbClosing();
     if (intakeStoppedAt === undefined) return;
@@ -138,11 +142,9 @@ export function createDatabase(options: DatabaseOptions): Database {
       return promise;
     },
     activeQueries: () => active.size,
-    stopIntake() {
-      intakeStoppedAt ??= now();
-    },
+    stopIntake,
     async drain({ drainTimeoutMs, cancelTimeoutMs }) {
-      this.stopIntake();
+      stopIntake();
       const before = active.size;
       await settleWithin([...active], drainTimeoutMs);
       cancelling = true;

@@ -1,12 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sleep } from '../lifecycle/deadline.js';
 import type { StartupCheck } from '../lifecycle/lifecycle.js';
-import { connect, disconnect, type ConnectOptions } from './connect.js';
+import { connect, disconnect, type ConnectOptions, type DbConnection } from './connect.js';
 import { migrationStatements } from './migration-statements.js';
 import { loadMigrations, migrate, MigrationError, type Migration } from './migrate.js';
 import type { Pool } from './pool.js';
 import { execute } from './statement.js';
-import type { DbConnection } from './connect.js';
 
 export interface PrepareOptions {
   readonly connection: ConnectOptions;
