@@ -24,6 +24,11 @@ export default {
       globalTeardown: '<rootDir>/test/support/db-global-teardown.mjs',
     }),
     project('process', { slowTestThreshold: 30 }),
+    // Static checks of the Dockerfile, Helm chart, kustomize tree and workflows; the global setup fetches
+    // the Helm binaries the chart is rendered with.
+    project('deploy', { globalSetup: '<rootDir>/test/support/deploy-tools-setup.mjs' }),
+    // Rolling restarts behind HAProxy; slow, so `npm test` leaves it to `npm run test:rollout`.
+    project('rollout', { slowTestThreshold: 120 }),
   ],
   testTimeout: 60_000,
 };
