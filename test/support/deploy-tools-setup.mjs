@@ -1,9 +1,11 @@
-// Jest global setup of the deploy suite: fetch the Helm binaries once, before any test file runs,
-// and hand their paths to the tests through the environment.
-import { ensureHelm } from '../../scripts/tools/helm.mjs';
+// Jest global setup of the deploy suite: fetch the Helm and kubectl binaries once, before any test file
+// runs, and hand their paths to the tests through the environment.
+import { ensureHelm, ensureKubectl } from '../../scripts/tools/deploy-tools.mjs';
 
 export default function setup() {
-  const releases = ensureHelm();
-  process.env.DEPLOY_TEST_HELM = JSON.stringify(releases);
-  console.log(`\ndeploy checks use helm ${releases.map((r) => r.version).join(' and ')}`);
+  const helm = ensureHelm();
+  const kubectl = ensureKubectl();
+  process.env.DEPLOY_TEST_HELM = JSON.stringify(helm);
+  process.env.DEPLOY_TEST_KUBECTL = kubectl.path;
+  console.log(`\ndeploy checks use helm ${helm.map((r) => r.version).join(' and ')}, kubectl ${kubectl.version}`);
 }

