@@ -1,5 +1,4 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Endpoints } from './endpoints.js';
 import type { Exit, ServiceProcess } from './service-process.js';
 
 export type PrestopMode = 'http' | 'sleep' | 'none';
@@ -10,9 +9,14 @@ export interface ProbeRecord {
   status: number | string;
 }
 
+/** What takes a pod out of load balancing: endpoints.ts in process, a balancer's runtime API, … */
+export interface EndpointRemoval {
+  remove(port: number): void | Promise<void>;
+}
+
 export interface TerminationOptions {
   mode: PrestopMode;
-  endpoints: Endpoints;
+  endpoints: EndpointRemoval;
   /** How long after termination starts the endpoint removal reaches the balancer. */
   propagationDelayMs: number;
   gracePeriodSeconds: number;

@@ -1,5 +1,6 @@
-import { request, type Agent } from 'node:http';
+import type { Agent } from 'node:http';
 import { endpointOf, type Endpoints } from './endpoints.js';
+import { exchange } from './http-exchange.js';
 
 export type ClientKind = 'keep-alive' | 'one-shot' | 'slow';
 
@@ -32,40 +33,21 @@ export interface LoadResult {
   failuresByKind: Record<string, number>;
 }
 
-/** A failure is anything but a 2xx answer: a status, a reset, a refusal, a timeout. */
-export const isFailure = (r: RequestRecord) => r.status === undefined || r.status < 200 || r.status >= 300;
-export const failureKind = (r: RequestRecord) => r.error ?? `HTTP ${r.status}`;
+type Outcome = Pick<RequestRecord, 'status' | 'error'>;
 
-/** One request on `agent`, never retried, recorded whatever happens. */
-export function send(agent: Agent, kind: ClientKind, path: string, timeoutMs = 20_000): Promise<RequestRecord> {
-  return new Promise((resolve) => {
-    const record: RequestRecord = {
-      kind,
-      path,
-      port: undefined,
-      startedAt: performance.now(),
-      endedAt: 0,
-      connectionClose: false,
-      reusedSocket: false,
-    };
-    const finish = (patch: Partial<RequestRecord>) => {
-      if (record.endedAt) return;
-      Object.assign(record, patch, { endedAt: performance.now() });
-      resolve(record);
-    };
-    const req = request({ agent, host: 'service.test', port: 80, path, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.once('end', () => finish({ status: res.statusCode, connectionClose: res.headers.connection === 'close' }));
-      res.once('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.message }));
-    });
-    req.once('socket', (socket) => {
-      record.reusedSocket = req.reusedSocket;
-      record.port = endpointOf(socket);
-    });
-    req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.once('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.message }));
-    req.end();
+/** A failure is anything but a 2xx answer: a status, a reset, a refusal, a timeout. */
+export const isFailure = (r: Outcome) => r.status === undefined || r.status < 200 || r.status >= 300;
+export const failureKind = (r: Outcome) => r.error ?? `HTTP ${r.status}`;
+
+/** One GET on `agent`, never retried, recorded whatever happens, with the endpoint it went to. */
+export async function send(agent: Agent, kind: ClientKind, path: string, timeoutMs = 20_000): Promise<RequestRecord> {
+  let port: number | undefined;
+  const { startedAt, endedAt, status, error, connectionClose, reusedSocket } = await exchange(agent, {
+    path,
+    timeoutMs,
+    onSocket: (socket) => (port = endpointOf(socket)),
   });
+  return { kind, path, port, startedAt, endedAt, status, error, connectionClose, reusedSocket };
 }
 
 /**

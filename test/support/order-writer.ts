@@ -1,5 +1,6 @@
-import { request, type Agent } from 'node:http';
+import type { Agent } from 'node:http';
 import type { Endpoints } from './endpoints.js';
+import { exchange, type ExchangeOptions } from './http-exchange.js';
 
 export interface WriteRecord {
   readonly body: { customerId: string; sku: string; quantity: number };
@@ -9,37 +10,39 @@ export interface WriteRecord {
   error?: string;
 }
 
+export interface PostOptions {
+  timeoutMs?: number;
+  idempotencyKey?: string;
+  origin?: ExchangeOptions['origin'];
+}
+
 /** POSTs one order on `agent`, never retried, recorded whatever happens. */
-export function postOrder(agent: Agent, body: WriteRecord['body'], timeoutMs = 20_000): Promise<WriteRecord> {
-  return new Promise((resolve) => {
-    const record: WriteRecord = { body };
-    const payload = JSON.stringify(body);
-    const req = request(
-      {
-        agent,
-        method: 'POST',
-        host: 'service.test',
-        path: '/orders',
-        timeout: timeoutMs,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        res.once('end', () => {
-          record.status = res.statusCode;
-          if (res.statusCode === 201) record.id = (JSON.parse(text) as { id: string }).id;
-          resolve(record);
-        });
-      },
-    );
-    req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.once('error', (error: NodeJS.ErrnoException) => {
-      record.error = error.code ?? error.message;
-      resolve(record);
-    });
-    req.end(payload);
+export async function postOrder(
+  agent: Agent,
+  body: WriteRecord['body'],
+  options: PostOptions = {},
+): Promise<WriteRecord> {
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+  };
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  const {
+    status,
+    error,
+    body: text,
+  } = await exchange(agent, {
+    method: 'POST',
+    path: '/orders',
+    headers,
+    body: payload,
+    timeoutMs: options.timeoutMs ?? 20_000,
+    origin: options.origin,
   });
+  const record: WriteRecord = { body, status, error };
+  if (status === 201) record.id = (JSON.parse(text) as { id: string }).id;
+  return record;
 }
 
 /** Keep-alive clients that create orders in closed loops, without retries, until `stop()`. */
