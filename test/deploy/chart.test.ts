@@ -1,12 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { settings } from '../../src/config/settings.js';
 import { shutdownBudget } from '../../src/config/shutdown-budget.js';
 import { prestopTokenHeader } from '../../src/http/prestop-route.js';
 import { appContainer, containerEnv, containerPort, podSpecOf } from '../support/deploy/pod-spec.js';
 import { allSchemaProblems } from '../support/deploy/schemas.js';
+import { serviceVerdict } from '../support/deploy/service-verdict.js';
 import { chartDir, find, helms, helmLint, helmTemplate, type K8sObject } from '../support/deploy/tools.js';
 
 const [helm3, helm4] = helms();
@@ -21,16 +21,6 @@ async function render(set: Record<string, unknown> = {}, helm = helm4!) {
 
 /** The app container's environment, as the kubelet would give it. */
 const podEnv = (objects: K8sObject[]) => containerEnv(appContainer(objects).container, objects);
-
-/** What the service itself says of an environment: its config, or the problems it refuses to start with. */
-function serviceVerdict(env: Record<string, string>) {
-  try {
-    return { ok: true as const, config: loadConfig(env) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { ok: false as const, problems: error.problems };
-    throw error;
-  }
-}
 
 describe.each(helmCases)('the chart with %s', (_name, helm) => {
   test.each(valueSets)('lints strictly and renders schema-valid objects with ci/%s', async (valuesFile) => {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { shutdownBudget } from '../../src/config/shutdown-budget.js';
 import { appContainer, containerEnv, podSpecOf } from '../support/deploy/pod-spec.js';
 import { allSchemaProblems } from '../support/deploy/schemas.js';
+import { serviceVerdict } from '../support/deploy/service-verdict.js';
 import { find, helms, helmTemplate, kustomize, projectRoot, type K8sObject } from '../support/deploy/tools.js';
 
 const helm = helms().at(-1)!;
@@ -100,15 +100,6 @@ function shared(chartObjects: K8sObject[], kustomizeObjects: K8sObject[], kinds:
       .sort((a, b) => identity(a).localeCompare(identity(b)))
       .map((o) => normalise(o, secrets));
   return { chart: pick(chartObjects), kustomize: pick(kustomizeObjects) };
-}
-
-function serviceVerdict(env: Record<string, string>) {
-  try {
-    return { ok: true as const, config: loadConfig(env) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { ok: false as const, problems: error.problems };
-    throw error;
-  }
 }
 
 const kindsOf = (objects: K8sObject[]) => objects.map(identity).sort();
