@@ -42,6 +42,15 @@ function crossCheck(config: Config): string[] {
       `DB_DRAIN_TIMEOUT_MS ${config.dbDrainTimeoutMs} + DB_CANCEL_TIMEOUT_MS ${config.dbCancelTimeoutMs} must be below SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs}, so that requests whose queries are cancelled are still answered`,
     );
   }
+  const { overloadMaxEventLoopDelayMs: maxDelayMs, overloadSampleIntervalMs: intervalMs } = config;
+  if (maxDelayMs > 0 && intervalMs < maxDelayMs) {
+    // under-pressure reads a sample in which the event loop never ticked as an infinite delay, so a
+    // shorter interval sheds load on a pause shorter than the threshold.
+    // @see https://github.com/fastify/under-pressure/issues/125
+    problems.push(
+      `OVERLOAD_SAMPLE_INTERVAL_MS ${intervalMs} must be at least OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ${maxDelayMs} while the delay check is on: a shorter sample in which the event loop is busy throughout counts as overloaded`,
+    );
+  }
   if (config.dbPoolMin > config.dbPoolMax) {
     problems.push(`DB_POOL_MIN and DB_POOL_MAX: ${config.dbPoolMin} is more than ${config.dbPoolMax}`);
   }

@@ -43,6 +43,7 @@ export const overloadSettings = {
     default: 1000,
     min: 10,
     max: oneMinuteMs,
-    description: 'How often the overload measures are sampled.',
+    description:
+      'How often the overload measures are sampled; at least OVERLOAD_MAX_EVENT_LOOP_DELAY_MS while that check is on.',
   }),
 };

@@ -73,6 +73,18 @@ describe('config', () => {
     ]);
   });
 
+  it('refuses an overload sample interval shorter than the event-loop delay it sheds at, unless that check is off', () => {
+    expect(problemsOf({ OVERLOAD_SAMPLE_INTERVAL_MS: '200' })).toEqual([
+      'OVERLOAD_SAMPLE_INTERVAL_MS 200 must be at least OVERLOAD_MAX_EVENT_LOOP_DELAY_MS 1000 while the delay check is on: a shorter sample in which the event loop is busy throughout counts as overloaded',
+    ]);
+    expect(() =>
+      loadConfig({ OVERLOAD_SAMPLE_INTERVAL_MS: '50', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '30' }),
+    ).not.toThrow();
+    expect(() =>
+      loadConfig({ OVERLOAD_SAMPLE_INTERVAL_MS: '20', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' }),
+    ).not.toThrow();
+  });
+
   it('every setting has an env name, a description and a default within its own bounds', () => {
     for (const setting of Object.values(settings)) {
       expect(setting.env).toMatch(/^[A-Z][A-Z0-9_]+$/);
