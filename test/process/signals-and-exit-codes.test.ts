@@ -49,7 +49,8 @@ describe('the built service, signalled like the kubelet does', () => {
     await pod.waitForLog((l) => l.msg === 'SIGTERM ignored: shutdown already under way');
     const exit = await pod.exited;
     expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(pod.logs.find((l) => l.phase === 'closing')?.elapsedMs).toBeGreaterThanOrEqual(800);
+    // A timer may fire a millisecond early by the monotonic clock (libuv schedules from its cached loop time).
+    expect(pod.logs.find((l) => l.phase === 'closing')?.elapsedMs).toBeGreaterThanOrEqual(798);
   });
 
   it('a second SIGINT exits 130 at once, mid-drain', async () => {
