@@ -2,35 +2,9 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { settings } from '../../src/config/settings.js';
+import { dockerfile, runtime, runtimeInstruction, stages } from '../support/deploy/dockerfile.js';
 import { appContainer } from '../support/deploy/pod-spec.js';
 import { find, helms, helmTemplate, projectRoot } from '../support/deploy/tools.js';
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-
-/** Dockerfile instructions, continuation lines joined, comments and parser directives dropped. */
-function instructions(text: string): Instruction[] {
-  const logical = text
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-  return logical.map((line) => {
-    const [keyword = '', ...rest] = line.split(/\s+/);
-    return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-  });
-}
-
-const dockerfile = instructions(readFileSync(resolve(projectRoot, 'Dockerfile'), 'utf8'));
-const stages = dockerfile.reduce<Instruction[][]>((all, instruction) => {
-  if (instruction.keyword === 'FROM') all.push([]);
-  all.at(-1)?.push(instruction);
-  return all;
-}, []);
-const runtime = stages.at(-1) ?? [];
-const last = (keyword: string) => runtime.filter((i) => i.keyword === keyword).at(-1)?.args;
 
 describe('the Dockerfile', () => {
   test('builds in stages and runs on a distroless Node 24 image, which has no shell', () => {
@@ -52,7 +26,7 @@ describe('the Dockerfile', () => {
   });
 
   test('runs as a numeric non-root user, the one the chart’s pod security context names', async () => {
-    const user = last('USER');
+    const user = runtimeInstruction('USER');
     expect(user).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
     const [uid, gid = uid] = (user ?? '').split(':').map(Number);
     const { pod } = appContainer((await helmTemplate(helms()[0]!)).objects);
@@ -60,18 +34,21 @@ describe('the Dockerfile', () => {
   });
 
   test('starts the service with the instrumentation preloaded, in exec form, as npm start does', () => {
-    const entrypoint = JSON.parse(last('ENTRYPOINT') ?? 'null') as string[];
+    const entrypoint = JSON.parse(runtimeInstruction('ENTRYPOINT') ?? 'null') as string[];
     expect(entrypoint).toEqual(['/nodejs/bin/node', '--import', './dist/instrumentation.js', 'dist/main.js']);
     const start = (
       JSON.parse(readFileSync(resolve(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     ).scripts.start;
     expect(start).toContain(`exec node ${entrypoint.slice(1).join(' ')}`);
-    expect(last('CMD')).toBeUndefined();
-    expect(last('STOPSIGNAL')).toBe('SIGTERM');
+    expect(runtimeInstruction('CMD')).toBeUndefined();
+    expect(runtimeInstruction('STOPSIGNAL')).toBe('SIGTERM');
   });
 
   test('exposes the two listeners’ default ports and carries the OCI labels', () => {
-    expect(last('EXPOSE')?.split(/\s+/)).toEqual([String(settings.port.default), String(settings.adminPort.default)]);
+    expect(runtimeInstruction('EXPOSE')?.split(/\s+/)).toEqual([
+      String(settings.port.default),
+      String(settings.adminPort.default),
+    ]);
     const labels = runtime
       .filter((i) => i.keyword === 'LABEL')
       .map((i) => i.args)
@@ -84,7 +61,7 @@ describe('the Dockerfile', () => {
   test('the helm test pod runs the image’s own node, since the image has no shell', async () => {
     const objects = (await helmTemplate(helms()[0]!)).objects;
     const testPod = find(objects, 'Pod') as unknown as { spec: { containers: Array<{ command: string[] }> } };
-    const entrypoint = JSON.parse(last('ENTRYPOINT') ?? '[]') as string[];
+    const entrypoint = JSON.parse(runtimeInstruction('ENTRYPOINT') ?? '[]') as string[];
     expect(testPod.spec.containers[0]?.command[0]).toBe(entrypoint[0]);
   });
 });

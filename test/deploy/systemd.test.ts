@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/load-config.js';
 import { shutdownBudget } from '../../src/config/shutdown-budget.js';
+import { runtimeInstruction } from '../support/deploy/dockerfile.js';
 import { projectRoot } from '../support/deploy/tools.js';
 
 const run = promisify(execFile);
@@ -49,8 +50,7 @@ describe('the systemd unit', () => {
   });
 
   test('starts the service as the image does and stops it with SIGTERM, waiting as long as its grace period', () => {
-    const dockerfile = readFileSync(resolve(projectRoot, 'Dockerfile'), 'utf8');
-    const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)![1]!) as string[];
+    const entrypoint = JSON.parse(runtimeInstruction('ENTRYPOINT') ?? '[]') as string[];
     expect(service('ExecStart')).toEqual([['/usr/bin/node', ...entrypoint.slice(1)].join(' ')]);
     expect(service('KillSignal')).toEqual(['SIGTERM']);
     // SIGTERM to node alone; the rest of the cgroup is only killed at the timeout.
