@@ -32,6 +32,9 @@ async function buildProd(): Promise<K8sObject[]> {
   return build(join(copy, 'overlays/prod'));
 }
 
+/** A directory of deploy/, the prod overlay with its token file in place. */
+const render = (dir: string) => (dir === 'deploy/overlays/prod' ? buildProd() : build(dir));
+
 async function chart(set: Record<string, unknown>): Promise<K8sObject[]> {
   const result = await helmTemplate(helm, { set });
   if (!result.ok) throw new Error(`helm template failed:\n${result.output}`);
@@ -105,10 +108,10 @@ function shared(chartObjects: K8sObject[], kustomizeObjects: K8sObject[], kinds:
 const kindsOf = (objects: K8sObject[]) => objects.map(identity).sort();
 
 describe('kubectl kustomize of deploy/', () => {
-  test.each([['deploy/base'], ['deploy/overlays/dev'], ['prod']])(
+  test.each([['deploy/base'], ['deploy/overlays/dev'], ['deploy/overlays/prod']])(
     '%s renders objects that the Kubernetes schemas accept',
     async (dir) => {
-      const objects = dir === 'prod' ? await buildProd() : await build(dir);
+      const objects = await render(dir);
       expect(objects.length).toBeGreaterThanOrEqual(5);
       expect(await allSchemaProblems(objects)).toEqual([]);
     },
@@ -167,10 +170,10 @@ describe('kubectl kustomize of deploy/', () => {
 });
 
 describe('the pods deploy/ describes are pods the service agrees to run', () => {
-  test.each([['deploy/overlays/dev'], ['prod']])(
+  test.each([['deploy/overlays/dev'], ['deploy/overlays/prod']])(
     '%s: the service accepts its environment, its ports, grace period and preStop token',
     async (dir) => {
-      const objects = dir === 'prod' ? await buildProd() : await build(dir);
+      const objects = await render(dir);
       const { pod, container } = appContainer(objects);
       const env = containerEnv(container, objects, { 'k8s-service-starter-db/password': prodDbPassword });
       const verdict = serviceVerdict(env);
@@ -187,7 +190,8 @@ describe('the pods deploy/ describes are pods the service agrees to run', () => 
       expect(container.lifecycle?.preStop?.httpGet?.httpHeaders).toEqual([
         { name: 'X-Prestop-Token', value: env.PRESTOP_TOKEN },
       ]);
-      if (dir === 'prod') expect(env).toMatchObject({ PRESTOP_TOKEN: prodToken, DB_PASSWORD: prodDbPassword });
+      if (dir === 'deploy/overlays/prod')
+        expect(env).toMatchObject({ PRESTOP_TOKEN: prodToken, DB_PASSWORD: prodDbPassword });
     },
   );
 
