@@ -21,11 +21,51 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that resolves to nothing is a moved or mistyped module.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'composition-root-only',
+      severity: 'error',
+      comment:
+        'Only createService builds the app and the admin app (tests build through it too), so every instance has the same closers.',
+      from: { pathNot: '^src/service/create-service[.]ts$' },
+      to: { path: '^src/service/(app|admin-app)[.]ts$' },
+    },
+    {
+      name: 'features-do-not-import-the-service',
+      severity: 'error',
+      comment: 'src/service/ wires the features together; a feature that imports it could no longer be wired.',
+      from: { path: '^src/(?!service/)[^/]+/' },
+      to: { path: '^src/service/' },
+    },
+    {
+      name: 'db-reads-no-config',
+      severity: 'error',
+      comment: 'The data layer receives its target and declares the settings it reads (DataLayerSettings).',
+      from: { path: '^src/db/' },
+      to: { path: '^src/config/' },
+    },
+    {
+      name: 'observability-imports-no-feature',
+      severity: 'error',
+      comment:
+        'observability/ keeps the registry, the scrape route, the request histogram and the logger; features register their own metrics on it.',
+      from: { path: '^src/observability/' },
+      to: { path: '^src/', pathNot: '^src/observability/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

@@ -59,5 +59,5 @@ STOPSIGNAL SIGTERM
 # No HEALTHCHECK: Kubernetes ignores it (its probes call /healthz and /readyz on the admin port), the
 # OCI image format cannot carry it, and each check would start a second Node process inside the
 # container's memory limit. With Docker or Compose, probe http://localhost:9090/healthz from outside.
-# Other entry points run with --entrypoint, e.g. migrations: --entrypoint /nodejs/bin/node … dist/db/migrate-cli.js
+# Other entry points run with --entrypoint, e.g. migrations: --entrypoint /nodejs/bin/node … dist/migrate.js
 ENTRYPOINT ["/nodejs/bin/node", "--import", "./dist/instrumentation.js", "dist/main.js"]

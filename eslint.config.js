@@ -17,6 +17,22 @@ export default tseslint.config(
     },
   },
   {
+    // The service's listeners are bound by createService's listen() only, so every instance, in tests
+    // too, binds the same way; bench/bare-fastify.mjs is another server, the benchmark's baseline.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'test/**/*.mjs'],
+    ignores: ['src/service/create-service.ts', 'test/bench/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='listen'][callee.object.name=/^(app|admin)$/], CallExpression[callee.property.name='listen'][callee.object.property.name=/^(app|admin)$/]",
+          message: "Bind the service's listeners through createService's listen() (src/service/create-service.ts).",
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

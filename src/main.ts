@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runService } from './service.js';
+import { runService } from './service/run-service.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;

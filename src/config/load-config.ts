@@ -1,7 +1,19 @@
-import { resolveDbTarget } from '../db/target.js';
+import type { DbTarget } from '../db/target.js';
+import { resolveDbTarget, type DbTargetResult } from './db-target.js';
 import { parseSettings } from './schema.js';
-import { settings, type Config } from './settings.js';
-import { describeBudget, shutdownBudget } from './shutdown-budget.js';
+import { settings, type Settings } from './settings.js';
+import { describeBudget, shutdownBudget, type ShutdownBudget } from './shutdown-budget.js';
+
+/** What is worked out from the settings, once, by loadConfig: nothing else derives it again. */
+export interface Derived {
+  /** Where the data layer connects; undefined when no database is configured (DB_HOST, DB_CONNECTION_STRING). */
+  readonly dbTarget: DbTarget | undefined;
+  /** The longest shutdown these settings allow, against the grace period. */
+  readonly shutdownBudget: ShutdownBudget;
+}
+
+/** The service's configuration: every setting, plus what is derived from them. */
+export type Config = Settings & Derived;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -10,17 +22,23 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads every setting from `env` once; throws a ConfigError that lists every bad key. */
+/** Reads every setting from `env` once and derives the rest; throws a ConfigError that lists every bad key. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const { config, problems } = parseSettings(settings, env);
-  if (problems.length === 0) problems.push(...crossCheck(config));
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  const db = resolveDbTarget(config);
+  const derived: Derived = {
+    dbTarget: db.status === 'ok' ? db.target : undefined,
+    shutdownBudget: shutdownBudget(config),
+  };
+  problems.push(...crossCheck(config, derived, db));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, ...derived };
 }
 
-function crossCheck(config: Config): string[] {
+function crossCheck(config: Settings, derived: Derived, db: DbTargetResult): string[] {
   const problems: string[] = [];
-  const budget = shutdownBudget(config);
+  const budget = derived.shutdownBudget;
   if (!budget.fits) {
     problems.push(`the shutdown budget does not fit the grace period: ${describeBudget(budget)}`);
   }
@@ -32,10 +50,9 @@ function crossCheck(config: Config): string[] {
   if (config.port !== 0 && config.port === config.adminPort) {
     problems.push(`PORT and ADMIN_PORT: both are ${config.port}; the two listeners need their own ports`);
   }
-  const db = resolveDbTarget(config);
   if (db.status === 'invalid') problems.push(...db.problems);
   const dbWindowMs = config.dbDrainTimeoutMs + config.dbCancelTimeoutMs;
-  if (db.status === 'ok' && dbWindowMs >= config.shutdownTimeoutMs) {
+  if (derived.dbTarget && dbWindowMs >= config.shutdownTimeoutMs) {
     // The database drain runs alongside the listener's close: a request whose query is cancelled must
     // still be answered (503) before SHUTDOWN_TIMEOUT_MS destroys its connection.
     problems.push(

@@ -150,4 +150,5 @@ export const settings = {
   ...dbSettings,
 };
 
-export type Config = ConfigOf<typeof settings>;
+/** The parsed settings, one field per setting; `Config` (load-config.ts) adds what is derived from them. */
+export type Settings = ConfigOf<typeof settings>;

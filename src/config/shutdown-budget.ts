@@ -1,5 +1,5 @@
-import { databaseEnabled } from '../db/target.js';
-import type { Config } from './settings.js';
+import { databaseEnabled } from './db-target.js';
+import type { Settings } from './settings.js';
 
 export interface ShutdownBudget {
   /** Each term of the sum, by env name, in milliseconds. */
@@ -14,7 +14,7 @@ export interface ShutdownBudget {
  * preStop hook (or sleep) against it and sends SIGKILL when it runs out.
  * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
  */
-export function shutdownBudget(config: Config): ShutdownBudget {
+export function shutdownBudget(config: Settings): ShutdownBudget {
   const parts: Array<readonly [string, number]> = [['DRAIN_DELAY_MS', config.drainDelayMs]];
   if (config.prestopMode === 'sleep') parts.push(['DRAIN_SWEEP_MS', config.drainSweepMs]);
   parts.push(['SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs]);

@@ -1,180 +1,147 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { sleep } from '../lifecycle/deadline.js';
-import type { DbConnection } from './connect.js';
-import { dbErrors, SqlError } from './errors.js';
-import { PoolClosedError, PoolTimeoutError, type Pool, type PoolStats } from './pool.js';
-import { execute, type ParamValues, type QueryResult, type Statement } from './statement.js';
+import type { Registry } from 'prom-client';
+import type { Closer, StartupCheck } from '../lifecycle/lifecycle.js';
+import { connect, disconnect, type DbConnection } from './connect.js';
+import { dbErrors } from './errors.js';
+import { createDbMetrics } from './metrics.js';
+import { pingStatement } from './ping.js';
+import { createPool } from './pool.js';
+import { createQueryExecutor, type QueryExecutor } from './query-executor.js';
+import { databaseStartupCheck } from './startup.js';
+import { execute } from './statement.js';
+import type { DbTarget } from './target.js';
 
-/** Who a query works for: its cancellation, and when that work began (see `stopIntake`). */
-export interface QueryContext {
-  /** Aborts when the client goes away or the request times out; the query is then cancelled. */
-  readonly signal?: AbortSignal;
-  /** `performance.now()` when the request (or job) began; work that began before `closing` may finish. */
-  readonly startedAt?: number;
+/**
+ * What the data layer reads of the configuration. The service's Config has these fields; the data
+ * layer declares them itself instead of importing the config module.
+ */
+export interface DataLayerSettings {
+  readonly dbPoolMin: number;
+  readonly dbPoolMax: number;
+  readonly dbAcquireTimeoutMs: number;
+  readonly dbIdleTimeoutMs: number;
+  readonly dbMaxLifetimeMs: number;
+  readonly dbValidateAfterIdleMs: number;
+  readonly dbRequestTimeoutMs: number;
+  readonly dbCancelTimeoutMs: number;
+  readonly dbDrainTimeoutMs: number;
+  readonly dbConnectRetryMinMs: number;
+  readonly dbConnectRetryMaxMs: number;
+  readonly dbMigrate: boolean;
+  readonly dbCreateDatabase: boolean;
+  readonly dbMigrationLockTimeoutMs: number;
+  /** Bounds closing the connections, after the drain. */
+  readonly shutdownMarginMs: number;
 }
 
-export interface DrainReport {
-  /** Queries that finished on their own within DB_DRAIN_TIMEOUT_MS. */
-  readonly finished: number;
-  /** Queries cancelled at DB_DRAIN_TIMEOUT_MS. */
-  readonly cancelled: number;
-  /** Cancelled queries SQL Server had not acknowledged within DB_CANCEL_TIMEOUT_MS. */
-  readonly unacknowledged: number;
-}
-
-export interface Database {
-  query<Row>(statement: Statement<never>, values?: undefined, context?: QueryContext): Promise<QueryResult<Row>>;
-  query<Row, P extends string>(
-    statement: Statement<P>,
-    values: ParamValues<P>,
-    context?: QueryContext,
-  ): Promise<QueryResult<Row>>;
-  /** Queries admitted and not yet settled (waiting for a connection or running). */
-  activeQueries(): number;
-  /** Refuses queries from work that begins from now on; work already under way may still query. */
-  stopIntake(): void;
-  /** Stops intake, waits for active queries, cancels what is left at the deadline. */
-  drain(limits: { drainTimeoutMs: number; cancelTimeoutMs: number }): Promise<DrainReport>;
-  /** Closes every connection; call after `drain`, so this is the last thing the data layer does. */
-  close(): Promise<void>;
-  /** The pool's connections by state, for metrics. */
-  poolStats(): PoolStats;
-}
-
-export type QueryOutcome = 'ok' | 'error' | 'cancelled' | 'timeout';
-
-interface ActiveQuery {
-  readonly statement: string;
-  readonly cancel: AbortController;
-  readonly settled: Promise<void>;
-}
-
-export interface DatabaseOptions {
-  readonly pool: Pool<DbConnection>;
-  readonly requestTimeoutMs: number;
-  readonly acquireTimeoutMs: number;
+export interface DatabaseDeps {
   readonly logger: FastifyBaseLogger;
-  readonly now?: () => number;
-  /** Runs a statement on a connection; tests replace tedious with a fake here. */
-  readonly execute?: typeof execute;
-  /** Told about every query once it has settled (metrics). */
-  readonly onQuery?: (statement: string, outcome: QueryOutcome, durationMs: number) => void;
+  readonly registry: Registry;
+  /** Sent to SQL Server as the application name (sys.dm_exec_sessions.program_name). */
+  readonly appName: string;
 }
 
-/** The one way SQL reaches the server: tracks every query so a shutdown can wait for, then cancel, them. */
-export function createDatabase(options: DatabaseOptions): Database {
-  const { pool, logger, now = () => performance.now(), execute: executeOn = execute } = options;
-  const active = new Set<ActiveQuery>();
-  let intakeStoppedAt: number | undefined;
-  let cancelling = false;
+/** The data layer as a resource of the service: what requests use, and how it starts and stops. */
+export interface Database {
+  /** Without a target every query rejects with DB_NOT_CONFIGURED. */
+  readonly executor: QueryExecutor;
+  /** Connect with backoff, migrate, fill the pool; undefined without a target. */
+  readonly startupCheck: StartupCheck | undefined;
+  /** Stop intake, drain, cancel at the deadline, then close the connections, last; undefined without a target. */
+  readonly closer: Closer | undefined;
+}
 
-  const stopIntake = () => {
-    intakeStoppedAt ??= now();
+/**
+ * The pool, the query executor, their metrics, the startup check and the closer. The composition
+ * root (src/service/create-service.ts) registers the check and the closer with the lifecycle.
+ */
+export function createDatabase(
+  target: DbTarget | undefined,
+  settings: DataLayerSettings,
+  { logger: serviceLogger, registry, appName }: DatabaseDeps,
+): Database {
+  const metrics = createDbMetrics(registry);
+  if (!target) {
+    serviceLogger.warn(
+      { event: 'db-off' },
+      'no database configured (DB_HOST or DB_CONNECTION_STRING); /orders answers 503',
+    );
+    const executor = unconfiguredExecutor();
+    metrics.watch(executor);
+    return { executor, startupCheck: undefined, closer: undefined };
+  }
+  const logger = serviceLogger.child({ component: 'db' });
+  const connection = {
+    target,
+    requestTimeoutMs: settings.dbRequestTimeoutMs,
+    cancelTimeoutMs: settings.dbCancelTimeoutMs,
+    appName,
   };
+  const pool = createPool<DbConnection>({
+    create: (signal) => connect(connection, signal),
+    destroy: disconnect,
+    isBroken: (db) => db.broken !== undefined,
+    validate: (db) => execute(db, pingStatement, {}).then(() => true),
+    min: settings.dbPoolMin,
+    max: settings.dbPoolMax,
+    acquireTimeoutMs: settings.dbAcquireTimeoutMs,
+    idleTimeoutMs: settings.dbIdleTimeoutMs,
+    maxLifetimeMs: settings.dbMaxLifetimeMs,
+    validateAfterIdleMs: settings.dbValidateAfterIdleMs,
+    onBackgroundError: (err) => logger.warn({ event: 'db-pool-error', err }, 'database pool background error'),
+  });
+  const executor = createQueryExecutor({
+    pool,
+    requestTimeoutMs: settings.dbRequestTimeoutMs,
+    acquireTimeoutMs: settings.dbAcquireTimeoutMs,
+    logger,
+    onQuery: metrics.observeQuery,
+  });
+  metrics.watch(executor);
 
-  function admit(context: QueryContext): void {
-    if (cancelling) throw new dbErrors.DbClosing();
-    if (intakeStoppedAt === undefined) return;
-    if (context.startedAt === undefined || context.startedAt >= intakeStoppedAt) throw new dbErrors.DbClosing();
-  }
+  const startupCheck = databaseStartupCheck({
+    connection,
+    pool,
+    createDatabase: settings.dbCreateDatabase,
+    migrate: settings.dbMigrate,
+    migrationLockTimeoutMs: settings.dbMigrationLockTimeoutMs,
+    retryMinMs: settings.dbConnectRetryMinMs,
+    retryMaxMs: settings.dbConnectRetryMaxMs,
+    logger,
+  });
+  const closer: Closer = {
+    name: 'database',
+    stage: 'resources',
+    drainTimeoutMs: settings.dbDrainTimeoutMs + settings.dbCancelTimeoutMs + settings.shutdownMarginMs,
+    async drain() {
+      const report = await executor.drain({
+        drainTimeoutMs: settings.dbDrainTimeoutMs,
+        cancelTimeoutMs: settings.dbCancelTimeoutMs,
+      });
+      logger.info({ event: 'db-drained', ...report }, 'database work drained');
+      const forced: string[] = [];
+      if (report.cancelled > 0) {
+        forced.push(`${report.cancelled} query(s) cancelled at DB_DRAIN_TIMEOUT_MS ${settings.dbDrainTimeoutMs}`);
+      }
+      if (report.unacknowledged > 0) {
+        forced.push(`${report.unacknowledged} cancel(s) not acknowledged within DB_CANCEL_TIMEOUT_MS`);
+      }
+      return forced;
+    },
+    timeoutMs: settings.shutdownMarginMs,
+    close: () => executor.close(),
+  };
+  return { executor, startupCheck, closer };
+}
 
-  async function run<Row>(
-    statement: Statement,
-    values: Record<string, unknown>,
-    context: QueryContext,
-    cancel: AbortController,
-  ) {
-    const signal = context.signal ? AbortSignal.any([context.signal, cancel.signal]) : cancel.signal;
-    let lease;
-    try {
-      lease = await pool.acquire(signal);
-    } catch (error) {
-      throw translate(error, statement, cancel.signal, context.signal);
-    }
-    let suspect = false;
-    try {
-      return await executeOn<Row>(lease.resource, statement, values, signal);
-    } catch (error) {
-      // A SQL error or an acknowledged cancel leaves the connection fine; anything else may not have.
-      const { code, number } = error as { code?: string; number?: unknown };
-      suspect = typeof number !== 'number' && code !== 'ECANCEL';
-      throw translate(error, statement, cancel.signal, context.signal);
-    } finally {
-      if (suspect || lease.resource.broken) lease.discard();
-      else lease.release();
-    }
-  }
-
-  function translate(error: unknown, statement: Statement, drainCancel: AbortSignal, client?: AbortSignal) {
-    const code = (error as { code?: string }).code;
-    const number = (error as { number?: number }).number;
-    if (drainCancel.aborted) return new dbErrors.DbQueryCancelled();
-    if (client?.aborted) return client.reason;
-    if (error instanceof PoolTimeoutError) return new dbErrors.DbBusy(options.acquireTimeoutMs);
-    if (error instanceof PoolClosedError) return new dbErrors.DbClosing();
-    if (code === 'ETIMEOUT' && number === undefined) return new dbErrors.DbTimeout(options.requestTimeoutMs);
-    if (typeof number === 'number') return new SqlError(number, (error as Error).message, statement.name);
-    logger.warn({ event: 'db-error', statement: statement.name, err: error }, 'database unavailable');
-    return new dbErrors.DbUnavailable();
-  }
-
+function unconfiguredExecutor(): QueryExecutor {
+  const refuse = () => Promise.reject(new dbErrors.DbNotConfigured());
   return {
-    query<Row>(statement: Statement, values: Record<string, unknown> = {}, context: QueryContext = {}) {
-      try {
-        admit(context);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      const cancel = new AbortController();
-      const started = now();
-      const promise = run<Row>(statement, values, context, cancel);
-      const settled = (outcome: QueryOutcome) => options.onQuery?.(statement.name, outcome, now() - started);
-      const entry: ActiveQuery = {
-        statement: statement.name,
-        cancel,
-        settled: promise.then(
-          () => settled('ok'),
-          (error: unknown) => settled(outcomeOf(error, cancel.signal, context.signal)),
-        ),
-      };
-      active.add(entry);
-      void entry.settled.then(() => active.delete(entry));
-      return promise;
-    },
-    activeQueries: () => active.size,
-    stopIntake,
-    async drain({ drainTimeoutMs, cancelTimeoutMs }) {
-      stopIntake();
-      const before = active.size;
-      await settleWithin([...active], drainTimeoutMs);
-      cancelling = true;
-      const left = [...active];
-      for (const query of left) query.cancel.abort(new dbErrors.DbQueryCancelled());
-      if (left.length > 0) {
-        logger.warn(
-          { event: 'db-cancel', count: left.length, statements: left.map((q) => q.statement), drainTimeoutMs },
-          `cancelling ${left.length} query(s) still running at DB_DRAIN_TIMEOUT_MS`,
-        );
-      }
-      await settleWithin(left, cancelTimeoutMs);
-      return { finished: before - left.length, cancelled: left.length, unacknowledged: active.size };
-    },
-    async close() {
-      cancelling = true;
-      await pool.close();
-    },
-    poolStats: () => pool.stats(),
-  } as Database;
-}
-
-function outcomeOf(error: unknown, drainCancel: AbortSignal, client?: AbortSignal): QueryOutcome {
-  if (drainCancel.aborted || client?.aborted) return 'cancelled';
-  return (error as { code?: string }).code === 'DB_TIMEOUT' ? 'timeout' : 'error';
-}
-
-async function settleWithin(queries: ActiveQuery[], timeoutMs: number): Promise<void> {
-  if (queries.length === 0) return;
-  const timer = new AbortController();
-  await Promise.race([Promise.all(queries.map((q) => q.settled)), sleep(timeoutMs, timer.signal)]);
-  timer.abort();
+    query: refuse,
+    activeQueries: () => 0,
+    stopIntake: () => {},
+    drain: async () => ({ finished: 0, cancelled: 0, unacknowledged: 0 }),
+    close: async () => {},
+    poolStats: () => ({ idle: 0, inUse: 0, opening: 0, waiting: 0 }),
+  };
 }

@@ -56,7 +56,7 @@ export async function migrate(
   migrations: readonly Migration[],
   { lockTimeoutMs, logger }: { lockTimeoutMs: number; logger: FastifyBaseLogger },
 ): Promise<MigrateReport> {
-  const lock = await execute<{ result: number }>(db, sql.lock, {
+  const lock = await execute(db, sql.lock, {
     resource: migrationLockResource,
     timeoutMs: lockTimeoutMs,
   });
@@ -70,7 +70,7 @@ export async function migrate(
   }
   try {
     await execute(db, sql.createTable, {});
-    const rows = (await execute<{ version: number; checksum: string }>(db, sql.applied, {})).rows;
+    const rows = (await execute(db, sql.applied, {})).rows;
     const done = new Map(rows.map((row) => [row.version, row.checksum]));
     for (const m of migrations) {
       const checksum = done.get(m.version);

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { sleep } from '../lifecycle/deadline.js';
+import { sleep } from '../timing/sleep.js';
 import type { StartupCheck } from '../lifecycle/lifecycle.js';
 import { connect, disconnect, type ConnectOptions, type DbConnection } from './connect.js';
 import { migrationStatements } from './migration-statements.js';

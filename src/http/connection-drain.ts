@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
-import { sleep } from '../lifecycle/deadline.js';
+import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { DrainableListener } from '../lifecycle/terminator.js';
+import { sleep } from '../timing/sleep.js';
 
 export interface DrainCounts {
   /** Connections closed because a response told the client `Connection: close`. */
@@ -37,8 +38,8 @@ interface Tracked {
  * which answer 503 or cut sockets instead.
  * @see https://github.com/nodejs/node/issues/47130 (ECONNRESET when a server closes a keep-alive connection)
  */
-export const connectionDrainPlugin = fp(
-  async (app) => {
+export const connectionDrainPlugin = fp<{ lifecycle: Lifecycle }>(
+  async (app, { lifecycle }) => {
     const tracked = new Map<Socket, Tracked>();
     const counts: DrainCounts = { afterResponse: 0, idle: 0, forced: 0 };
     const emptied = new Set<() => void>();
@@ -61,7 +62,7 @@ export const connectionDrainPlugin = fp(
 
     // Callback style: on every response, so no promise for what is almost always a no-op.
     app.addHook('onSend', (request, reply, payload, done) => {
-      const phase = app.lifecycle.phase;
+      const phase = lifecycle.phase;
       if ((phase === 'draining' || phase === 'closing') && request.raw.httpVersionMajor === 1) {
         // Node ends the socket once a response with this header has been written.
         reply.header('connection', 'close');
@@ -115,5 +116,5 @@ export const connectionDrainPlugin = fp(
     };
     app.decorate('connectionDrain', drain);
   },
-  { name: 'connection-drain', dependencies: ['lifecycle'] },
+  { name: 'connection-drain' },
 );

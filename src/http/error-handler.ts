@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
-import { errors, retryAfterSeconds } from './errors.js';
+import { httpErrors, retryAfterSeconds, type CatalogueError } from './errors.js';
 
 interface ErrorBody {
   statusCode: number;
@@ -31,14 +31,18 @@ const frameworkCodes: Record<string, string> = {
   FST_ERR_HANDLER_TIMEOUT: 'HANDLER_TIMEOUT',
 };
 
-const knownCodes = new Set<string>([
-  ...Object.values(errors).map((E) => new E().code),
-  ...Object.values(frameworkCodes),
-]);
+export interface ErrorHandlerOptions {
+  /** Every error class whose message is meant for clients: the service's one catalogue. */
+  readonly catalogue: Readonly<Record<string, CatalogueError>>;
+}
 
 /** One error handler and one not-found handler for a Fastify instance (both listeners use it). */
-export const errorHandlerPlugin = fp(
-  async (app) => {
+export const errorHandlerPlugin = fp<ErrorHandlerOptions>(
+  async (app, { catalogue }) => {
+    const knownCodes = new Set<string>([
+      ...Object.values(catalogue).map((E) => new E().code),
+      ...Object.values(frameworkCodes),
+    ]);
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       const code = (error.code && frameworkCodes[error.code]) ?? error.code;
@@ -59,7 +63,7 @@ export const errorHandlerPlugin = fp(
       return reply.code(statusCode).send(body);
     });
     app.setNotFoundHandler((request) => {
-      throw new errors.NotFound(request.method, request.url.split('?')[0]);
+      throw new httpErrors.NotFound(request.method, request.url.split('?')[0]);
     });
   },
   { name: 'error-handler' },

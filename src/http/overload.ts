@@ -1,10 +1,11 @@
 import underPressure from '@fastify/under-pressure';
 import fp from 'fastify-plugin';
-import type { Config } from '../config/settings.js';
-import { errors } from './errors.js';
+import { Counter, type Registry } from 'prom-client';
+import type { Settings } from '../config/settings.js';
+import { httpErrors } from './errors.js';
 
 export type OverloadConfig = Pick<
-  Config,
+  Settings,
   | 'overloadMaxEventLoopDelayMs'
   | 'overloadMaxEventLoopUtilizationPercent'
   | 'overloadMaxHeapUsedBytes'
@@ -18,8 +19,14 @@ export type OverloadConfig = Pick<
  * in the business scope only: probes, on either listener, are never shed.
  * @see https://github.com/fastify/under-pressure
  */
-export const overloadProtection = fp<{ config: OverloadConfig }>(
-  async (scope, { config }) => {
+export const overloadProtection = fp<{ config: OverloadConfig; registry: Registry }>(
+  async (scope, { config, registry }) => {
+    const rejections = new Counter({
+      name: 'http_overload_rejections_total',
+      help: 'Requests answered 503 OVERLOADED, by the measure that was over its limit.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    });
     await scope.register(underPressure, {
       maxEventLoopDelay: config.overloadMaxEventLoopDelayMs,
       maxEventLoopUtilization: config.overloadMaxEventLoopUtilizationPercent / 100,
@@ -27,10 +34,10 @@ export const overloadProtection = fp<{ config: OverloadConfig }>(
       maxRssBytes: config.overloadMaxRssBytes,
       sampleInterval: config.overloadSampleIntervalMs,
       pressureHandler: async (_request, _reply, type) => {
-        scope.metrics.countOverloadRejection(type);
-        throw new errors.Overloaded(type);
+        rejections.labels(type).inc();
+        throw new httpErrors.Overloaded(type);
       },
     });
   },
-  { name: 'overload-protection', dependencies: ['metrics'] },
+  { name: 'overload-protection' },
 );

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { Terminator } from '../lifecycle/terminator.js';
-import { errors } from './errors.js';
+import { httpErrors } from './errors.js';
 
 export const prestopTokenHeader = 'x-prestop-token';
 
@@ -30,13 +30,13 @@ export const prestopRoute: FastifyPluginAsync<PrestopOptions> = async (app, { li
 
   function authorize(request: FastifyRequest): void {
     if (expected === undefined) {
-      if (!isLoopback(request.socket.remoteAddress)) throw new errors.PrestopForbidden();
+      if (!isLoopback(request.socket.remoteAddress)) throw new httpErrors.PrestopForbidden();
       return;
     }
     const given = request.headers[prestopTokenHeader];
-    if (typeof given !== 'string' || given === '') throw new errors.PrestopTokenMissing();
+    if (typeof given !== 'string' || given === '') throw new httpErrors.PrestopTokenMissing();
     // Compare digests: constant time, and no length leak.
-    if (!timingSafeEqual(digest(given), expected)) throw new errors.PrestopForbidden();
+    if (!timingSafeEqual(digest(given), expected)) throw new httpErrors.PrestopForbidden();
   }
 
   app.get('/prestop', async (request) => {

@@ -1,13 +1,14 @@
 import fp from 'fastify-plugin';
-import { errors } from './errors.js';
+import type { Lifecycle } from '../lifecycle/lifecycle.js';
+import { httpErrors } from './errors.js';
 
 /** Business routes answer 503 + Retry-After until the service is ready (probes are not behind this). */
-export const startupGate = fp(
-  async (scope) => {
+export const startupGate = fp<{ lifecycle: Lifecycle }>(
+  async (scope, { lifecycle }) => {
     // Callback style: an async hook costs a promise on every request, for a check that is almost always false.
     scope.addHook('onRequest', (_request, _reply, done) => {
-      done(scope.lifecycle.phase === 'starting' ? new errors.ServiceStarting() : undefined);
+      done(lifecycle.phase === 'starting' ? new httpErrors.ServiceStarting() : undefined);
     });
   },
-  { name: 'startup-gate', dependencies: ['lifecycle'] },
+  { name: 'startup-gate' },
 );

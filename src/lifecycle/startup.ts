@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../timing/deadline.js';
 import type { Lifecycle } from './lifecycle.js';
 
 export class StartupTimeoutError extends Error {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config/settings.js';
-import { sleep, withDeadline, type DeadlineOutcome } from './deadline.js';
+import { withDeadline, type DeadlineOutcome } from '../timing/deadline.js';
+import { sleep } from '../timing/sleep.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** What the terminator needs of the app listener (see http/connection-drain.ts). */
@@ -16,16 +16,42 @@ export interface DrainableListener {
   close(timeoutMs: number): Promise<{ destroyed: number }>;
 }
 
-export type TerminatorConfig = Pick<
-  Config,
-  'prestopMode' | 'drainDelayMs' | 'drainSweepMs' | 'shutdownTimeoutMs' | 'shutdownMarginMs'
->;
+/** The settings the terminator reads (the service's Config has them; see src/config/settings.ts). */
+export interface TerminatorConfig {
+  readonly prestopMode: 'http' | 'sleep' | 'none';
+  readonly drainDelayMs: number;
+  readonly drainSweepMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly shutdownMarginMs: number;
+}
+
+/** One thing a shutdown had to force: which step, and what, in words an operator can act on. */
+export interface ForcedStep {
+  /** The closer's name, or `app-listener`. */
+  readonly step: string;
+  readonly what: string;
+}
 
 export interface ShutdownReport {
   readonly exitCode: 0 | 1;
-  /** One entry per thing that had to be forced, in words an operator can act on. */
-  readonly forced: readonly string[];
+  readonly forced: readonly ForcedStep[];
   readonly durationMs: number;
+}
+
+/** How a forced step reads in the log: `database: 1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 5000`. */
+export const describeForced = ({ step, what }: ForcedStep) => `${step}: ${what}`;
+
+/** One step of the shutdown, as the terminator logs it. */
+interface StepOutcome {
+  /** The closer's name. */
+  readonly name: string;
+  /** What the step did when it went well: `drained`, `closed`. */
+  readonly verb: string;
+  /** Fields of its log line. */
+  readonly fields: object;
+  readonly outcome: DeadlineOutcome<unknown>;
+  /** What went wrong when it timed out, e.g. `not closed within 2000 ms`. */
+  readonly late: string;
 }
 
 /** What the process should do about a signal; the terminator itself never exits the process. */
@@ -94,14 +120,14 @@ export function createTerminator(options: TerminatorOptions): Terminator {
 
   async function run(trigger: string): Promise<ShutdownReport> {
     const started = now();
-    const forced: string[] = [];
+    const forced: ForcedStep[] = [];
     /** Logs one step of the shutdown, and records it as forced when it timed out or failed. */
-    const step = (name: string, done: string, fields: object, outcome: DeadlineOutcome<unknown>, late: string) => {
-      if (outcome.status === 'timeout') forced.push(`${name}: ${late}`);
-      if (outcome.status === 'failed') forced.push(`${name}: ${String(outcome.error)}`);
+    const step = ({ name, verb, fields, outcome, late }: StepOutcome) => {
+      if (outcome.status === 'timeout') forced.push({ step: name, what: late });
+      if (outcome.status === 'failed') forced.push({ step: name, what: String(outcome.error) });
       logger.info(
         { ...timeline('shutdown-step'), ...fields, durationMs: outcome.durationMs, outcome: outcome.status },
-        `${name} ${done}`,
+        `${name} ${verb}`,
       );
     };
     lifecycle.beginShutdown(trigger);
@@ -111,8 +137,9 @@ export function createTerminator(options: TerminatorOptions): Terminator {
       if (!closer.drain) return;
       const timeoutMs = closer.drainTimeoutMs ?? closer.timeoutMs;
       const outcome = await withDeadline((signal) => closer.drain!(signal), timeoutMs, now);
-      if (outcome.status === 'done') forced.push(...outcome.value.map((what) => `${closer.name}: ${what}`));
-      step(closer.name, 'drained', { step: `${closer.name}-drain` }, outcome, `not drained within ${timeoutMs} ms`);
+      if (outcome.status === 'done') forced.push(...outcome.value.map((what) => ({ step: closer.name, what })));
+      const late = `not drained within ${timeoutMs} ms`;
+      step({ name: closer.name, verb: 'drained', fields: { step: `${closer.name}-drain` }, outcome, late });
     });
 
     // listener.close destroys what is left at SHUTDOWN_TIMEOUT_MS; the margin bounds the app's own
@@ -121,9 +148,8 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     const app = await withDeadline(() => listener.close(config.shutdownTimeoutMs), appDeadlineMs, now);
     const destroyed = app.status === 'done' ? app.value.destroyed : listener.openConnections();
     if (destroyed > 0 || app.status !== 'done') {
-      forced.push(
-        `app-listener: ${destroyed} connection(s) destroyed at SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs}`,
-      );
+      const what = `${destroyed} connection(s) destroyed at SHUTDOWN_TIMEOUT_MS ${config.shutdownTimeoutMs}`;
+      forced.push({ step: 'app-listener', what });
     }
     logger.info(
       { ...timeline('shutdown-step'), step: 'app-listener', durationMs: app.durationMs, destroyed },
@@ -135,7 +161,7 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     for (const closer of lifecycle.closers()) {
       const outcome = await withDeadline((signal) => closer.close(signal), closer.timeoutMs, now);
       const late = `not closed within ${closer.timeoutMs} ms`;
-      step(closer.name, 'closed', { step: closer.name, stage: closer.stage }, outcome, late);
+      step({ name: closer.name, verb: 'closed', fields: { step: closer.name, stage: closer.stage }, outcome, late });
     }
 
     const report: ShutdownReport = {
@@ -143,7 +169,9 @@ export function createTerminator(options: TerminatorOptions): Terminator {
       forced,
       durationMs: Math.round(now() - started),
     };
-    lifecycle.enter('stopped', { exitCode: report.exitCode, forced, shutdownMs: report.durationMs });
+    // Words only here, in the timeline's last line; the report keeps the steps structured (metrics read them).
+    const words = forced.map(describeForced);
+    lifecycle.enter('stopped', { exitCode: report.exitCode, forced: words, shutdownMs: report.durationMs });
     return report;
   }
 

@@ -1,6 +1,5 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { pino, type Logger } from 'pino';
-import type { Config } from '../config/settings.js';
+import { pino, type LevelWithSilent, type Logger } from 'pino';
 import { telemetry } from './telemetry.js';
 
 /**
@@ -8,7 +7,7 @@ import { telemetry } from './telemetry.js';
  * Writes are synchronous: with pino's default asynchronous stream, the lines written just before
  * `process.exit` (the end of the shutdown timeline) could land out of order or not at all.
  */
-export function createLogger(level: Config['logLevel'], base: Record<string, unknown> = {}): Logger {
+export function createLogger(level: LevelWithSilent, base: Record<string, unknown> = {}): Logger {
   return pino(
     {
       level,

@@ -40,7 +40,7 @@ export async function startTracing(service: { name: string; version: string }): 
         ignoreIncomingRequestHook: (request: IncomingMessage) => isUntraced(request.url),
       }),
       new FastifyOtelInstrumentation({
-        // Hooks into every Fastify instance as it is created (diagnostics channel): app.ts stays as it is.
+        // Hooks into every Fastify instance as it is created (diagnostics channel): the composition root stays as it is.
         registerOnInitialization: true,
         ignorePaths: (route: { url?: string }) => isUntraced(route.url),
         // A span per request and per route handler; one per hook would mostly measure nothing.

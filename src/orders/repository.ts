@@ -1,7 +1,6 @@
-import { TYPES } from 'tedious';
-import type { Database, QueryContext } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { statement } from '../db/statement.js';
+import type { QueryContext, QueryExecutor } from '../db/query-executor.js';
+import { orderStatements, type OrderRow } from './statements.js';
 
 export interface NewOrder {
   readonly customerId: string;
@@ -14,44 +13,6 @@ export interface Order extends NewOrder {
   readonly id: string;
   readonly createdAt: string;
 }
-
-interface OrderRow {
-  id: string | number;
-  customer_id: string;
-  sku: string;
-  quantity: number;
-  created_at: Date;
-  request_hash?: string | null;
-}
-
-const columns = 'id, customer_id, sku, quantity, created_at';
-
-/** Every statement of the orders repository (the stand-in in test/support answers exactly these). */
-export const orderStatements = {
-  insert: statement(
-    'orders.insert',
-    `INSERT INTO dbo.orders (customer_id, sku, quantity, idempotency_key, request_hash)
-OUTPUT INSERTED.id, INSERTED.customer_id, INSERTED.sku, INSERTED.quantity, INSERTED.created_at
-VALUES (@customerId, @sku, @quantity, @idempotencyKey, @requestHash);`,
-    {
-      customerId: TYPES.NVarChar,
-      sku: TYPES.NVarChar,
-      quantity: TYPES.Int,
-      idempotencyKey: TYPES.NVarChar,
-      requestHash: TYPES.VarChar,
-    },
-  ),
-  byIdempotencyKey: statement(
-    'orders.by-idempotency-key',
-    `SELECT ${columns}, request_hash FROM dbo.orders WHERE customer_id = @customerId AND idempotency_key = @idempotencyKey;`,
-    { customerId: TYPES.NVarChar, idempotencyKey: TYPES.NVarChar },
-  ),
-  byId: statement('orders.by-id', `SELECT ${columns} FROM dbo.orders WHERE id = @id;`, { id: TYPES.BigInt }),
-  page: statement('orders.page', `SELECT TOP (@limit) ${columns} FROM dbo.orders WHERE id > @after ORDER BY id;`, {
-    limit: TYPES.Int,
-    after: TYPES.BigInt,
-  }),
-};
 
 const toOrder = (row: OrderRow): Order => ({
   id: String(row.id),
@@ -84,11 +45,11 @@ export interface OrdersRepository {
   ): Promise<{ items: Order[]; nextAfter: string | null }>;
 }
 
-export function createOrdersRepository({ db }: { db: Database }): OrdersRepository {
+export function createOrdersRepository({ db }: { db: QueryExecutor }): OrdersRepository {
   return {
     async create(order, idempotency, context) {
       try {
-        const { rows } = await db.query<OrderRow, keyof typeof orderStatements.insert.params>(
+        const { rows } = await db.query(
           orderStatements.insert,
           { ...order, idempotencyKey: idempotency?.key ?? null, requestHash: idempotency?.requestHash ?? null },
           context,
@@ -98,7 +59,7 @@ export function createOrdersRepository({ db }: { db: Database }): OrdersReposito
         // The unique index on (customer_id, idempotency_key) decides races between retries, too.
         if (!idempotency || !isUniqueViolation(error)) throw error;
       }
-      const { rows } = await db.query<OrderRow, 'customerId' | 'idempotencyKey'>(
+      const { rows } = await db.query(
         orderStatements.byIdempotencyKey,
         { customerId: order.customerId, idempotencyKey: idempotency.key },
         context,
@@ -110,11 +71,11 @@ export function createOrdersRepository({ db }: { db: Database }): OrdersReposito
         : { kind: 'conflict' };
     },
     async findById(id, context) {
-      const { rows } = await db.query<OrderRow, 'id'>(orderStatements.byId, { id }, context);
+      const { rows } = await db.query(orderStatements.byId, { id }, context);
       return rows[0] ? toOrder(rows[0]) : undefined;
     },
     async list({ limit, after }, context) {
-      const { rows } = await db.query<OrderRow, 'limit' | 'after'>(orderStatements.page, { limit, after }, context);
+      const { rows } = await db.query(orderStatements.page, { limit, after }, context);
       const items = rows.map(toOrder);
       return { items, nextAfter: items.length === limit ? items[items.length - 1]!.id : null };
     },

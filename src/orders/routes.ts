@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { queryContext } from '../db/plugin.js';
-import { errors } from '../http/errors.js';
+import { queryContext } from '../db/query-context.js';
+import { orderErrors } from './errors.js';
 import type { NewOrder, OrdersRepository } from './repository.js';
 import { createOrderSchema, getOrderSchema, listOrdersSchema } from './schemas.js';
 
@@ -24,7 +24,7 @@ export const orderRoutes: FastifyPluginAsync<{ orders: OrdersRepository }> = asy
       const key = request.headers['idempotency-key'];
       const idempotency = key === undefined ? undefined : { key, requestHash: requestHash(request.body) };
       const outcome = await orders.create(request.body, idempotency, queryContext(request, reply));
-      if (outcome.kind === 'conflict') throw new errors.IdempotencyKeyReused(key);
+      if (outcome.kind === 'conflict') throw new orderErrors.IdempotencyKeyReused(key);
       if (outcome.kind === 'replayed') reply.header('idempotent-replayed', 'true');
       return reply.code(201).header('location', `/orders/${outcome.order.id}`).send(outcome.order);
     },
@@ -32,7 +32,7 @@ export const orderRoutes: FastifyPluginAsync<{ orders: OrdersRepository }> = asy
 
   app.get<{ Params: { id: string } }>('/orders/:id', { schema: getOrderSchema }, async (request, reply) => {
     const order = await orders.findById(request.params.id, queryContext(request, reply));
-    if (!order) throw new errors.OrderNotFound(request.params.id);
+    if (!order) throw new orderErrors.OrderNotFound(request.params.id);
     return order;
   });
 

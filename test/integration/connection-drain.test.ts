@@ -4,22 +4,25 @@ import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { memoryLogger } from '../support/memory-logger.js';
+import { buildTestService } from '../support/test-app.js';
 
 const apps: FastifyInstance[] = [];
 const agents: Agent[] = [];
 
+/** The service's app listener on a free port, in `ready`; the test drives the lifecycle and the drain itself. */
 async function listening() {
-  const { logger } = memoryLogger();
-  const app = await buildApp(loadConfig({ DEBUG_ROUTES: 'true' }), { logger, info: { name: 'svc', version: '0' } });
-  apps.push(app);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  app.lifecycle.enter('ready');
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, port };
+  const { service } = await buildTestService({
+    DEBUG_ROUTES: 'true',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ADMIN_HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
+  });
+  const { app, admin, lifecycle } = service;
+  apps.push(app, admin);
+  const { app: port } = await service.listen();
+  lifecycle.enter('ready');
+  return { app, lifecycle, port };
 }
 
 interface Answer {
@@ -54,12 +57,12 @@ afterEach(async () => {
 
 describe('keep-alive draining on a real socket', () => {
   it('a request on an open keep-alive connection during draining is served, then that connection closes', async () => {
-    const { app, port } = await listening();
+    const { app, lifecycle, port } = await listening();
     const agent = keepAliveAgent();
     const first = await get(port, '/', agent);
     expect(first).toMatchObject({ status: 200, connection: 'keep-alive' });
 
-    app.lifecycle.enter('draining');
+    lifecycle.enter('draining');
     const second = await get(port, '/', agent);
     expect(second.socket).toBe(first.socket); // the same connection, not a new one
     expect(second).toMatchObject({ status: 200, connection: 'close' });
@@ -69,12 +72,12 @@ describe('keep-alive draining on a real socket', () => {
   });
 
   it('closing stops accepting, closes idle connections at once and lets in-flight requests finish', async () => {
-    const { app, port } = await listening();
+    const { app, lifecycle, port } = await listening();
     const idle = await get(port, '/', keepAliveAgent());
     const slow = get(port, '/debug/delay/300', keepAliveAgent());
     await new Promise((resolve) => setTimeout(resolve, 50));
-    app.lifecycle.enter('draining');
-    app.lifecycle.enter('closing');
+    lifecycle.enter('draining');
+    lifecycle.enter('closing');
 
     const closed = app.connectionDrain.close(5000);
     await once(idle.socket, 'close');
@@ -88,10 +91,10 @@ describe('keep-alive draining on a real socket', () => {
   });
 
   it('at SHUTDOWN_TIMEOUT_MS, requests still in flight are destroyed and counted', async () => {
-    const { app, port } = await listening();
+    const { app, lifecycle, port } = await listening();
     const slow = get(port, '/debug/delay/10000', keepAliveAgent());
     await new Promise((resolve) => setTimeout(resolve, 50));
-    app.lifecycle.enter('closing');
+    lifecycle.enter('closing');
     const started = performance.now();
     await expect(app.connectionDrain.close(200)).resolves.toEqual({ destroyed: 1 });
     expect(performance.now() - started).toBeLessThan(1000);

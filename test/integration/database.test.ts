@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { startStandinDatabase, startTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const opened: Array<{ stop?: () => Promise<void>; close?: () => Promise<void> }> = [];
+const opened: Array<{ stop?: () => Promise<unknown>; close?: () => Promise<unknown> }> = [];
 afterEach(async () => {
   for (const thing of opened.splice(0).reverse()) await (thing.stop ?? thing.close)!();
 });
@@ -28,7 +28,7 @@ describe(`the data layer (database: ${process.env.TEST_DB_KIND ?? 'standin'})`, 
     const app = await service(db, { DB_CONNECT_RETRY_MAX_MS: '300' });
     await new Promise((resolve) => setTimeout(resolve, 2000));
 
-    expect(app.app.lifecycle.phase).toBe('starting');
+    expect(app.service.lifecycle.phase).toBe('starting');
     expect((await get(app, '/readyz')).status).toBe(503);
     const early = await get(app, '/orders');
     expect(early.status).toBe(503);

@@ -1,26 +1,23 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'node:http';
-import { buildAdminApp } from '../../src/admin-app.js';
 import { parseExposition, valueOf } from '../support/prometheus.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { startStandinDatabase, type TestDatabase } from '../support/test-database.js';
 
-const opened: Array<{ stop?: () => Promise<void>; close?: () => Promise<unknown> }> = [];
+const opened: Array<{ stop?: () => Promise<unknown>; close?: () => Promise<unknown> }> = [];
 afterEach(async () => {
   for (const thing of opened.splice(0).reverse()) await (thing.stop ?? thing.close)!();
 });
 
-/** The app against its own stand-in, plus its admin listener (not closed by the terminator here). */
+/** The service against its own stand-in; its admin listener is the one the shutdown closes last. */
 async function start(env: Record<string, string> = {}): Promise<{ service: TestApp; admin: FastifyInstance }> {
   const db: TestDatabase = await startStandinDatabase();
   opened.push(db);
   const service = await startTestApp(db, env);
   opened.push(service);
-  const admin = await buildAdminApp(service.config, service.app);
-  opened.push(admin);
   await service.startup;
-  return { service, admin };
+  return { service, admin: service.service.admin };
 }
 
 async function scrape(admin: FastifyInstance) {
@@ -96,7 +93,7 @@ describe('/metrics on the admin listener', () => {
   });
 
   it('after a shutdown under load, the shutdown metrics and drain counters hold what the test caused', async () => {
-    const { service, admin } = await start({
+    const { service } = await start({
       DRAIN_DELAY_MS: '400',
       DB_DRAIN_TIMEOUT_MS: '300',
       DB_CANCEL_TIMEOUT_MS: '1000',
@@ -118,13 +115,14 @@ describe('/metrics on the admin listener', () => {
     const longQuery = fetch(`${service.url}/debug/db-delay/20000`);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    const report = await service.app.terminator.shutdown('test');
+    const report = await service.stop();
     const statuses = (await Promise.all(clients)).flat();
     expect((await longQuery).status).toBe(503);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
-    const metrics = await scrape(admin);
-    const { afterResponse, idle, forced } = service.app.connectionDrain.counts;
+    // The shutdown closed the admin listener last, as in production: read the registry its /metrics served.
+    const metrics = parseExposition(await service.service.registry.metrics());
+    const { afterResponse, idle, forced } = service.service.app.connectionDrain.counts;
     expect(afterResponse).toBeGreaterThanOrEqual(4);
     expect(valueOf(metrics, 'http_drain_connections_closed_total', { reason: 'after_response' })).toBe(afterResponse);
     expect(valueOf(metrics, 'http_drain_connections_closed_total', { reason: 'idle' })).toBe(idle);
@@ -136,6 +134,6 @@ describe('/metrics on the admin listener', () => {
     expect(valueOf(metrics, 'db_queries_cancelled_total', { statement: 'db.delay' })).toBe(1);
     expect(valueOf(metrics, 'shutdown_forced_steps', { step: 'database' })).toBe(1);
     expect(valueOf(metrics, 'lifecycle_phase', { phase: 'stopped' })).toBe(1);
-    expect(report.forced).toEqual(['database: 1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 300']);
+    expect(report.forced).toEqual([{ step: 'database', what: '1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 300' }]);
   });
 });

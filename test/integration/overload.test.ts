@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
-import { buildAdminApp } from '../../src/admin-app.js';
 import { parseExposition, valueOf } from '../support/prometheus.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import type { TestDatabase } from '../support/test-database.js';
 
 let service: TestApp | undefined;
-let admin: FastifyInstance | undefined;
 afterEach(async () => {
   await service?.stop();
-  await admin?.close();
 });
 
 const noDatabase = { env: {} } as TestDatabase;
@@ -21,9 +17,7 @@ describe('overload protection', () => {
       OVERLOAD_SAMPLE_INTERVAL_MS: '50',
     });
     await service.startup;
-    admin = await buildAdminApp(service.config, service.app);
-    await admin.listen({ host: '127.0.0.1', port: 0 });
-    const adminUrl = `http://127.0.0.1:${(admin.server.address() as { port: number }).port}`;
+    const { adminUrl } = service;
 
     // Handlers that keep the event loop busy for 150 ms at a time overload the process for 1.5 s.
     const until = performance.now() + 1500;
@@ -52,7 +46,7 @@ describe('overload protection', () => {
     expect(probes.length).toBeGreaterThan(2);
     expect(probes.every((r) => r.status === 200)).toBe(true);
 
-    const metrics = parseExposition((await admin.inject('/metrics')).body);
+    const metrics = parseExposition((await service.service.admin.inject('/metrics')).body);
     expect(valueOf(metrics, 'http_overload_rejections_total', { reason: 'eventLoopDelay' })).toBeGreaterThanOrEqual(
       shed.length,
     );

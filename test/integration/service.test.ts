@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import type { StartupCheck } from '../../src/lifecycle/lifecycle.js';
-import { runService } from '../../src/service.js';
+import { runService } from '../../src/service/run-service.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import type { LogLine } from '../support/service-process.js';
 

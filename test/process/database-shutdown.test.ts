@@ -170,7 +170,7 @@ describe('the built service against the TDS stand-in (test double): the database
 describe('npm run db:migrate against the TDS stand-in (test double)', () => {
   it('applies pending migrations and exits 0; a second run finds none left', async () => {
     db = await startStandinDatabase();
-    const migrate = () => startService({ entry: 'dist/db/migrate-cli.js', waitFor: 'spawned', env: { ...db!.env } });
+    const migrate = () => startService({ entry: 'dist/migrate.js', waitFor: 'spawned', env: { ...db!.env } });
     const first = await migrate();
     expect(await first.exited).toMatchObject({ code: 0 });
     expect(first.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: [1], alreadyApplied: 0 });
@@ -180,7 +180,7 @@ describe('npm run db:migrate against the TDS stand-in (test double)', () => {
   });
 
   it('exits 1 with a clear message when no database is configured', async () => {
-    const run = await startService({ entry: 'dist/db/migrate-cli.js', waitFor: 'spawned' });
+    const run = await startService({ entry: 'dist/migrate.js', waitFor: 'spawned' });
     expect(await run.exited).toMatchObject({ code: 1 });
     expect(run.logs.find((l) => l.event === 'db-off')?.msg).toBe(
       'no database configured: set DB_HOST (or DB_CONNECTION_STRING)',

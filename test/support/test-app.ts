@@ -1,31 +1,46 @@
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import type { Config } from '../../src/config/settings.js';
-import { runStartup } from '../../src/lifecycle/startup.js';
+import { loadConfig, type Config } from '../../src/config/load-config.js';
+import type { StartupCheck } from '../../src/lifecycle/lifecycle.js';
+import type { ShutdownReport } from '../../src/lifecycle/terminator.js';
+import { createService, type Service } from '../../src/service/create-service.js';
 import { memoryLogger } from './memory-logger.js';
 import type { LogLine } from './service-process.js';
 import type { TestDatabase } from './test-database.js';
 
+const info = { name: 'orders-service', version: '0.0.0-test' };
+
+/** A service built by createService, as production builds it, logging to memory; nothing listens yet. */
+export async function buildTestService(
+  env: Record<string, string> = {},
+  { startupChecks = [], info: given = info }: { startupChecks?: StartupCheck[]; info?: typeof info } = {},
+): Promise<{ service: Service; config: Config; lines: LogLine[] }> {
+  const config = loadConfig(env);
+  const { logger, lines } = memoryLogger();
+  const service = await createService(config, { logger, info: given, startupChecks });
+  return { service, config, lines };
+}
+
 export interface TestApp {
-  readonly app: FastifyInstance;
+  /** The whole instance: lifecycle, app, admin, terminator, registry. */
+  readonly service: Service;
   readonly config: Config;
   /** http://127.0.0.1:port of the app listener. */
   readonly url: string;
+  /** http://127.0.0.1:port of the admin listener. */
+  readonly adminUrl: string;
   readonly lines: LogLine[];
   /** Settles when startup has finished (ready) or failed. */
   readonly startup: Promise<unknown>;
-  /** The terminator's shutdown: drains, closes the listener, then the database (last). */
-  stop(): Promise<void>;
+  /** The service's own shutdown: drains, closes the app listener, the database (last of the resources), then the admin listener. */
+  stop(): Promise<ShutdownReport>;
 }
 
-const info = { name: 'orders-service', version: '0.0.0-test' };
-
-/** buildApp() with real tedious against `db`, listening on a free port, startup under way. */
+/** createService with real tedious against `db`, both listeners on free ports, startup under way. */
 export async function startTestApp(db: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({
+  const { service, config, lines } = await buildTestService({
     HOST: '127.0.0.1',
     PORT: '0',
+    ADMIN_HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
     DRAIN_DELAY_MS: '0',
     DEBUG_ROUTES: 'true',
     LOG_REQUESTS: 'false',
@@ -34,24 +49,16 @@ export async function startTestApp(db: TestDatabase, env: Record<string, string>
     ...db.env,
     ...env,
   });
-  const { logger, lines } = memoryLogger();
-  const app = await buildApp(config, { logger, info });
-  await app.listen({ host: config.host, port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const startup = runStartup(app.lifecycle, { timeoutMs: config.startupTimeoutMs, logger: app.log });
+  const ports = await service.listen();
+  const startup = service.start();
   startup.catch(() => {});
-  let stopped: Promise<void> | undefined;
   return {
-    app,
+    service,
     config,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${ports.app}`,
+    adminUrl: `http://127.0.0.1:${ports.admin}`,
     lines,
     startup,
-    stop: () =>
-      (stopped ??= (async () => {
-        await app.terminator.shutdown('test');
-        await app.close();
-      })()),
+    stop: () => service.stop('test'),
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Connection, Request } from 'tedious';
-import { parseConnectionString } from '../../src/db/connection-string.js';
+import { parseConnectionString } from '../../src/config/connection-string.js';
 import { createStandinEngine, type StandinEngine } from './tds-standin/statements/index.js';
 import { startTdsStandin, type TdsStandin } from './tds-standin/server.js';
 

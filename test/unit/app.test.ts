@@ -1,29 +1,25 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { buildAdminApp } from '../../src/admin-app.js';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load-config.js';
 import type { Phase } from '../../src/lifecycle/lifecycle.js';
-import { memoryLogger } from '../support/memory-logger.js';
+import { buildTestService } from '../support/test-app.js';
 
 const info = { name: 'orders-service', version: '1.2.3' };
 const token = 'a-token-only-the-pod-spec-knows';
 const opened: FastifyInstance[] = [];
 
+/** A service built as production builds it (never listening: requests are injected), and its lifecycle. */
 async function build(env: Record<string, string> = {}) {
-  const config = loadConfig({ DRAIN_DELAY_MS: '0', ...env });
-  const { logger, lines } = memoryLogger();
-  const app = await buildApp(config, { logger, info });
-  const admin = await buildAdminApp(config, app);
+  const { service, lines } = await buildTestService({ DRAIN_DELAY_MS: '0', ...env }, { info });
+  const { app, admin, lifecycle } = service;
   opened.push(app, admin);
   /** Moves the lifecycle forward to `phase`, through the phases before it. */
   const reach = (phase: Phase) => {
     for (const p of ['ready', 'draining', 'closing', 'stopped'] as const) {
-      if (app.lifecycle.phase === phase) return;
-      app.lifecycle.enter(p);
+      if (lifecycle.phase === phase) return;
+      lifecycle.enter(p);
     }
   };
-  return { app, admin, lines, reach };
+  return { app, admin, lifecycle, lines, reach };
 }
 
 afterEach(async () => {
@@ -157,13 +153,13 @@ describe('/prestop', () => {
   });
 
   it('with a token configured: 401 without the header, 403 with a wrong one, nothing drains', async () => {
-    const { app, admin, reach } = await build({ PRESTOP_TOKEN: token });
+    const { admin, lifecycle, reach } = await build({ PRESTOP_TOKEN: token });
     reach('ready');
     const missing = await admin.inject('/prestop');
     expect(missing.json()).toMatchObject({ statusCode: 401, code: 'PRESTOP_TOKEN_MISSING' });
     const wrong = await admin.inject({ url: '/prestop', headers: { 'x-prestop-token': `${token}x` } });
     expect(wrong.json()).toMatchObject({ statusCode: 403, code: 'PRESTOP_FORBIDDEN' });
-    expect(app.lifecycle.phase).toBe('ready');
+    expect(lifecycle.phase).toBe('ready');
   });
 
   it('with the right token, from anywhere, enters draining and answers after DRAIN_DELAY_MS', async () => {
@@ -181,13 +177,13 @@ describe('/prestop', () => {
   });
 
   it('without a token, only loopback callers may drain the pod', async () => {
-    const { app, admin, reach } = await build();
+    const { admin, lifecycle, reach } = await build();
     reach('ready');
     const remote = await admin.inject({ url: '/prestop', remoteAddress: '10.244.1.1' });
     expect(remote.json()).toMatchObject({ statusCode: 403, code: 'PRESTOP_FORBIDDEN' });
-    expect(app.lifecycle.phase).toBe('ready');
+    expect(lifecycle.phase).toBe('ready');
     const local = await admin.inject({ url: '/prestop', remoteAddress: '::ffff:127.0.0.1' });
     expect(local.statusCode).toBe(200);
-    expect(app.lifecycle.phase).toBe('draining');
+    expect(lifecycle.phase).toBe('draining');
   });
 });

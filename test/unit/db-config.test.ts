@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config/load-config.js';
 import { problemsOf } from '../support/config-problems.js';
 import { describeBudget, shutdownBudget } from '../../src/config/shutdown-budget.js';
-import { parseConnectionString } from '../../src/db/connection-string.js';
-import { resolveDbTarget } from '../../src/db/target.js';
+import { parseConnectionString } from '../../src/config/connection-string.js';
+import { resolveDbTarget } from '../../src/config/db-target.js';
 
 describe('database settings', () => {
   it('without DB_HOST or DB_CONNECTION_STRING the data layer is off and its terms leave the budget', () => {

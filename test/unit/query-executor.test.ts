@@ -1,12 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { DbConnection } from '../../src/db/connect.js';
-import { createDatabase, type Database } from '../../src/db/database.js';
 import { SqlError } from '../../src/db/errors.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { statement, type execute } from '../../src/db/statement.js';
+import { createQueryExecutor, type QueryExecutor } from '../../src/db/query-executor.js';
+import { params, rowsOf, statement, type execute } from '../../src/db/statement.js';
 import { memoryLogger } from '../support/memory-logger.js';
 
-const slow = statement<'ms'>('test.slow', 'WAITFOR', {} as never);
+const slow = statement({
+  name: 'test.slow',
+  sql: 'WAITFOR',
+  params: { ms: params.int },
+  rows: rowsOf<{ ms: number }>(),
+});
 
 /**
  * A fake of tedious's statement execution: it "runs" for `values.ms`, and an abort of its signal
@@ -45,7 +50,7 @@ function fakeDatabase(max = 2, acquireTimeoutMs = 1000) {
     maxLifetimeMs: 3_600_000,
     validateAfterIdleMs: 60_000,
   });
-  const db = createDatabase({
+  const db = createQueryExecutor({
     pool,
     requestTimeoutMs: 15_000,
     acquireTimeoutMs,
@@ -56,7 +61,7 @@ function fakeDatabase(max = 2, acquireTimeoutMs = 1000) {
 }
 
 describe('query executor', () => {
-  let db: Database | undefined;
+  let db: QueryExecutor | undefined;
   afterEach(async () => {
     await db?.close();
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { sleep } from '../../src/lifecycle/deadline.js';
+import { sleep } from '../../src/timing/sleep.js';
 import { createLifecycle, type Closer } from '../../src/lifecycle/lifecycle.js';
 import { createTerminator, type DrainableListener, type TerminatorConfig } from '../../src/lifecycle/terminator.js';
 import { memoryLogger } from '../support/memory-logger.js';
@@ -183,7 +183,7 @@ describe('terminator', () => {
       'admin-listener@2000',
       'stopped@2000',
     ]);
-    expect(report).toMatchObject({ exitCode: 1, forced: ['database: not closed within 2000 ms'] });
+    expect(report).toMatchObject({ exitCode: 1, forced: [{ step: 'database', what: 'not closed within 2000 ms' }] });
   });
 
   it('a resource drain starts with closing, alongside the app listener, and the resource closes after both', async () => {
@@ -216,7 +216,7 @@ describe('terminator', () => {
     ]);
     expect(report).toMatchObject({
       exitCode: 1,
-      forced: ['database: 1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 800'],
+      forced: [{ step: 'database', what: '1 query(s) cancelled at DB_DRAIN_TIMEOUT_MS 800' }],
     });
   });
 
@@ -232,7 +232,7 @@ describe('terminator', () => {
     await jest.advanceTimersByTimeAsync(1000);
     const report = await terminator.done;
     expect(events.slice(-2)).toEqual(['database@1000', 'stopped@1000']);
-    expect(report).toMatchObject({ exitCode: 1, forced: ['database: not drained within 1000 ms'] });
+    expect(report).toMatchObject({ exitCode: 1, forced: [{ step: 'database', what: 'not drained within 1000 ms' }] });
   });
 
   it('every line of the shutdown timeline carries the phase and the milliseconds since the shutdown began', async () => {
@@ -264,7 +264,7 @@ describe('terminator', () => {
     const report = await terminator.done;
     expect(report).toMatchObject({
       exitCode: 1,
-      forced: ['app-listener: 3 connection(s) destroyed at SHUTDOWN_TIMEOUT_MS 800'],
+      forced: [{ step: 'app-listener', what: '3 connection(s) destroyed at SHUTDOWN_TIMEOUT_MS 800' }],
       durationMs: 800,
     });
     expect(lines).toContainEqual(expect.objectContaining({ event: 'phase', phase: 'stopped', exitCode: 1 }));
@@ -278,7 +278,7 @@ describe('terminator', () => {
     terminator.signal('SIGTERM');
     await jest.advanceTimersByTimeAsync(0);
     const report = await terminator.done;
-    expect(report.forced).toEqual(['database: Error: connection reset']);
+    expect(report.forced).toEqual([{ step: 'database', what: 'Error: connection reset' }]);
     expect(events).toContain('admin-listener@0');
   });
 

@@ -1,4 +1,4 @@
-import { orderStatements } from '../../../../src/orders/repository.js';
+import { orderStatements } from '../../../../src/orders/statements.js';
 import type { StatementRequest, StatementResult } from '../engine.js';
 import { column, int, text } from './params.js';
 import type { OrderRecord, Store } from './store.js';

@@ -1,4 +1,5 @@
-import { diagnosticStatements } from '../../../../src/db/diagnostics.js';
+import { pingStatement } from '../../../../src/db/ping.js';
+import { debugStatements } from '../../../../src/debug/statements.js';
 import { SqlServerError, type StatementRequest, type StatementResult } from '../engine.js';
 import { column, int } from './params.js';
 
@@ -19,9 +20,9 @@ async function waitFor(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export const exactSessionHandlers: Array<[string, Handler]> = [
-  [diagnosticStatements.ping.sql, () => [{ columns: [column('ok', 'int')], rows: [[1]], rowCount: 1 }]],
+  [pingStatement.sql, () => [{ columns: [column('ok', 'int')], rows: [[1]], rowCount: 1 }]],
   [
-    diagnosticStatements.delay.sql,
+    debugStatements.delay.sql,
     async (request) => {
       const ms = int(request, 'ms');
       await waitFor(ms, request.signal);

@@ -1,8 +1,7 @@
-import { ConfigError, loadConfig } from '../config/load-config.js';
-import { withDeadline } from '../lifecycle/deadline.js';
-import { createLogger } from '../observability/logger.js';
-import { prepareDatabase, retryUntilReady } from './startup.js';
-import { resolveDbTarget } from './target.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { prepareDatabase, retryUntilReady } from './db/startup.js';
+import { createLogger } from './observability/logger.js';
+import { withDeadline } from './timing/deadline.js';
 
 /**
  * `npm run db:migrate`: applies pending migrations and exits, e.g. from a CI job or a Helm hook. Same
@@ -18,14 +17,14 @@ async function main(): Promise<number> {
     logger.fatal({ event: 'config-invalid', problems: error.problems }, error.message);
     return 1;
   }
-  const db = resolveDbTarget(config);
-  if (db.status !== 'ok') {
+  const target = config.dbTarget;
+  if (!target) {
     logger.fatal({ event: 'db-off' }, 'no database configured: set DB_HOST (or DB_CONNECTION_STRING)');
     return 1;
   }
   const prepare = {
     connection: {
-      target: db.target,
+      target,
       requestTimeoutMs: config.dbRequestTimeoutMs,
       cancelTimeoutMs: config.dbCancelTimeoutMs,
       appName: 'db-migrate',

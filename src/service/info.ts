@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 
+/** Which service this is: its package name and version (read by main.ts from package.json). */
 export interface ServiceInfo {
   readonly name: string;
   readonly version: string;
@@ -16,6 +17,6 @@ const infoSchema = {
 } as const;
 
 /** `GET /`: which service and version answered. */
-export const rootRoute: FastifyPluginAsync<{ info: ServiceInfo }> = async (app, { info }) => {
+export const infoRoute: FastifyPluginAsync<{ info: ServiceInfo }> = async (app, { info }) => {
   app.get('/', { schema: infoSchema }, async () => info);
 };

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Database } from '../db/database.js';
-import { databaseDelay } from '../db/diagnostics.js';
-import { queryContext } from '../db/plugin.js';
-import { errors } from '../http/errors.js';
-import { sleep } from '../lifecycle/deadline.js';
+import { queryContext } from '../db/query-context.js';
+import type { QueryExecutor } from '../db/query-executor.js';
+import { sleep } from '../timing/sleep.js';
+import { debugErrors } from './errors.js';
+import { databaseDelay } from './statements.js';
 
 const delaySchema = {
   params: {
@@ -17,13 +17,13 @@ const delaySchema = {
  * Routes for exercising rollouts by hand or in tests, like podinfo's; only served when DEBUG_ROUTES=true.
  * @see https://github.com/stefanprodan/podinfo#api
  */
-export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: Database }> = async (
+export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: QueryExecutor }> = async (
   app,
   { delayMaxMs, db },
 ) => {
   app.get<{ Params: { ms: number } }>('/debug/delay/:ms', { schema: delaySchema }, async (request) => {
     const { ms } = request.params;
-    if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
+    if (ms > delayMaxMs) throw new debugErrors.DelayTooLong(ms, delayMaxMs);
     // Stop waiting if the client goes away or the handler times out.
     await sleep(ms, request.signal);
     return { delayedMs: ms };
@@ -32,7 +32,7 @@ export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: Database 
   // Keeps the event loop busy for `ms`, as a CPU-bound handler would: drives overload protection.
   app.get<{ Params: { ms: number } }>('/debug/busy/:ms', { schema: delaySchema }, async (request) => {
     const { ms } = request.params;
-    if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
+    if (ms > delayMaxMs) throw new debugErrors.DelayTooLong(ms, delayMaxMs);
     const until = performance.now() + ms;
     while (performance.now() < until);
     return { busyMs: ms };
@@ -41,7 +41,7 @@ export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: Database 
   // A statement that runs `ms` on the server (WAITFOR DELAY): an in-flight query for shutdown tests.
   app.get<{ Params: { ms: number } }>('/debug/db-delay/:ms', { schema: delaySchema }, async (request, reply) => {
     const { ms } = request.params;
-    if (ms > delayMaxMs) throw new errors.DelayTooLong(ms, delayMaxMs);
+    if (ms > delayMaxMs) throw new debugErrors.DelayTooLong(ms, delayMaxMs);
     return { delayedMs: await databaseDelay(db, ms, queryContext(request, reply)) };
   });
 };
