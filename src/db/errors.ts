@@ -37,3 +37,21 @@ export class SqlError extends Error {
 /** SQL Server's numbers for a duplicate key in a unique index (2601) or constraint (2627). */
 export const isUniqueViolation = (error: unknown) =>
   error instanceof SqlError && (error.number === 2601 || error.number === 2627);
+
+/** The fields of a driver error the data layer decides on: tedious's `code`, and SQL Server's error `number`. */
+export interface DriverErrorFields {
+  readonly code: string | undefined;
+  readonly number: number | undefined;
+  readonly message: string;
+}
+
+/** Reads what a thrown value says about itself, whatever it is, without trusting its shape. */
+export function driverErrorFields(error: unknown): DriverErrorFields {
+  if (typeof error !== 'object' || error === null)
+    return { code: undefined, number: undefined, message: String(error) };
+  return {
+    code: 'code' in error && typeof error.code === 'string' ? error.code : undefined,
+    number: 'number' in error && typeof error.number === 'number' ? error.number : undefined,
+    message: 'message' in error && typeof error.message === 'string' ? error.message : String(error),
+  };
+}

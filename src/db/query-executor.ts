@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sleep } from '../timing/sleep.js';
 import type { DbConnection } from './connect.js';
-import { dbErrors, SqlError } from './errors.js';
+import { dbErrors, driverErrorFields, SqlError } from './errors.js';
 import { PoolClosedError, PoolTimeoutError, type Pool, type PoolStats } from './pool.js';
 import { execute, type ParamMap, type ParamValues, type QueryResult, type Statement } from './statement.js';
 
@@ -97,8 +97,8 @@ export function createQueryExecutor(options: QueryExecutorOptions): QueryExecuto
       return await executeOn(lease.resource, statement, values, signal);
     } catch (error) {
       // A SQL error or an acknowledged cancel leaves the connection fine; anything else may not have.
-      const { code, number } = error as { code?: string; number?: unknown };
-      suspect = typeof number !== 'number' && code !== 'ECANCEL';
+      const { code, number } = driverErrorFields(error);
+      suspect = number === undefined && code !== 'ECANCEL';
       throw translate(error, statement, cancel.signal, context.signal);
     } finally {
       if (suspect || lease.resource.broken) lease.discard();
@@ -112,14 +112,13 @@ export function createQueryExecutor(options: QueryExecutorOptions): QueryExecuto
     drainCancel: AbortSignal,
     client?: AbortSignal,
   ) {
-    const code = (error as { code?: string }).code;
-    const number = (error as { number?: number }).number;
+    const { code, number, message } = driverErrorFields(error);
     if (drainCancel.aborted) return new dbErrors.DbQueryCancelled();
     if (client?.aborted) return client.reason;
     if (error instanceof PoolTimeoutError) return new dbErrors.DbBusy(options.acquireTimeoutMs);
     if (error instanceof PoolClosedError) return new dbErrors.DbClosing();
     if (code === 'ETIMEOUT' && number === undefined) return new dbErrors.DbTimeout(options.requestTimeoutMs);
-    if (typeof number === 'number') return new SqlError(number, (error as Error).message, statement.name);
+    if (number !== undefined) return new SqlError(number, message, statement.name);
     logger.warn({ event: 'db-error', statement: statement.name, err: error }, 'database unavailable');
     return new dbErrors.DbUnavailable();
   }
@@ -175,7 +174,7 @@ export function createQueryExecutor(options: QueryExecutorOptions): QueryExecuto
 
 function outcomeOf(error: unknown, drainCancel: AbortSignal, client?: AbortSignal): QueryOutcome {
   if (drainCancel.aborted || client?.aborted) return 'cancelled';
-  return (error as { code?: string }).code === 'DB_TIMEOUT' ? 'timeout' : 'error';
+  return driverErrorFields(error).code === 'DB_TIMEOUT' ? 'timeout' : 'error';
 }
 
 async function settleWithin(queries: ActiveQuery[], timeoutMs: number): Promise<void> {
