@@ -10,6 +10,8 @@ const project = (name, extra = {}) => ({
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^(cookie|tedious)$': '<rootDir>/test/support/native-require/$1.cjs',
+    // The workspace package by its name, from its TypeScript source: no build before a test run.
+    '^tds-standin$': '<rootDir>/packages/tds-standin/src/index.ts',
   },
   transform,
   testEnvironment: 'node',

@@ -1,5 +1,5 @@
 import { diagnosticStatements } from '../../../../src/db/diagnostics.js';
-import { SqlServerError, type StatementRequest, type StatementResult } from '../engine.js';
+import { SqlServerError, type StatementRequest, type StatementResult } from 'tds-standin';
 import { column, int } from './params.js';
 
 type Handler = (request: StatementRequest) => StatementResult[] | Promise<StatementResult[]>;

@@ -1,6 +1,6 @@
 import { loadMigrations, type Migration } from '../../../../src/db/migrate.js';
 import { applyPrefix, applySuffix, migrationStatements } from '../../../../src/db/migration-statements.js';
-import { SqlServerError, type StatementRequest, type StatementResult } from '../engine.js';
+import { SqlServerError, type StatementRequest, type StatementResult } from 'tds-standin';
 import type { AppLocks } from './locks.js';
 import { column, int, text } from './params.js';
 import type { Store } from './store.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startTdsStandin } from './server.js';
-import { createStandinEngine } from './statements/index.js';
+import { startTdsStandin } from 'tds-standin';
+import { createStandinEngine } from './engine.js';
 
 /**
  * `npm run standin`: the TDS stand-in on its own, so a person can run the service against it without
