@@ -20,6 +20,8 @@ const project = (name, extra = {}) => ({
 
 export default {
   projects: [
+    // The stand-in package's own tests: its protocol layer against real tedious, with a fake engine.
+    project('tds-standin', { testMatch: ['<rootDir>/packages/tds-standin/test/**/*.test.ts'] }),
     project('unit'),
     project('integration', {
       globalSetup: '<rootDir>/test/support/db-global-setup.mjs',
