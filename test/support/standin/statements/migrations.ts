@@ -76,7 +76,7 @@ function apply(store: Store, migration: Migration): StatementResult[] {
   if (!effect) {
     throw new SqlServerError(
       50000,
-      `TDS stand-in: migration ${migration.version}-${migration.name} has no in-memory effect (test/support/tds-standin/statements/migrations.ts)`,
+      `TDS stand-in: migration ${migration.version}-${migration.name} has no in-memory effect (test/support/standin/statements/migrations.ts)`,
     );
   }
   if (applied.has(migration.version)) {
