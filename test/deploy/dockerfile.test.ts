@@ -25,6 +25,20 @@ describe('the Dockerfile', () => {
     expect(copies).toEqual(expect.arrayContaining([expect.stringMatching(/--from=build \/app\/dist \.\/dist/)]));
   });
 
+  test('leaves out the workspace packages, which the service does not depend on', () => {
+    const read = (file: string) => JSON.parse(readFileSync(resolve(projectRoot, file), 'utf8')) as unknown;
+    const lock = read('package-lock.json') as { packages: Record<string, { link?: boolean }> };
+    const workspaces = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.link)
+      .map(([path]) => path.replace(/^node_modules\//, ''));
+    expect(workspaces.length).toBeGreaterThan(0);
+    // A dependency on one would be a dangling link in the image, whose context has no packages/.
+    const { dependencies = {} } = read('package.json') as { dependencies?: Record<string, string> };
+    expect(Object.keys(dependencies).filter((name) => workspaces.includes(name))).toEqual([]);
+    const copied = dockerfile.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from')).map((i) => i.args);
+    expect(copied.filter((args) => /\bpackages\b/.test(args))).toEqual([]);
+  });
+
   test('runs as a numeric non-root user, the one the chart’s pod security context names', async () => {
     const user = runtimeInstruction('USER');
     expect(user).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);

@@ -1,10 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { StandinEvent } from 'tds-standin';
 import { Endpoints } from '../support/endpoints.js';
 import { terminatePod } from '../support/kubelet.js';
 import { startWriters } from '../support/order-writer.js';
 import { killAll, startService, type ServiceProcess } from '../support/service-process.js';
-import type { StandinEvent } from '../support/tds-standin/event-log.js';
 import { startStandinDatabase, type TestDatabase } from '../support/test-database.js';
 
 const prestopToken = 'process-test-prestop-token';

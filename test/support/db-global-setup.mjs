@@ -3,7 +3,8 @@
 //      databases and logins, and KILL sessions);
 //   2. otherwise a real SQL Server 2022 container through testcontainers, when a container runtime
 //      answers (GitHub Actions, a laptop with Docker or Podman);
-//   3. otherwise the TDS stand-in (test/support/tds-standin), a test double each test file starts itself.
+//   3. otherwise the TDS stand-in (packages/tds-standin with test/support/standin's statements), a test
+//      double each test file starts itself.
 // Plain .mjs so that Jest loads it with Node's own import: testcontainers never goes through Jest.
 
 const image = process.env.TEST_MSSQL_IMAGE || 'mcr.microsoft.com/mssql/server:2022-latest';

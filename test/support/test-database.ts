@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { startTdsStandin, type TdsStandin } from 'tds-standin';
 import { Connection, Request } from 'tedious';
 import { parseConnectionString } from '../../src/config/connection-string.js';
-import { createStandinEngine, type StandinEngine } from './tds-standin/statements/index.js';
-import { startTdsStandin, type TdsStandin } from './tds-standin/server.js';
+import { createStandinEngine, type StandinEngine } from './standin/engine.js';
 
 export type TestDatabaseKind = 'standin' | 'container' | 'external';
 

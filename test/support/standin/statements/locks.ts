@@ -1,4 +1,4 @@
-import { SqlServerError, type Session } from '../engine.js';
+import { SqlServerError, type Session } from 'tds-standin';
 
 interface Holder {
   sessionId: number;

@@ -5,3 +5,4 @@
 export { startTdsStandin, TdsStandin, type TdsStandinOptions } from './server.js';
 export type { EventBody, LoginRefusal, StandinEvent, StatementOutcome } from './event-log.js';
 export * from './engine.js';
+export { runStandinCli, type StandinCliOptions, type StandinTarget } from './cli.js';

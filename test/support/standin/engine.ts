@@ -1,9 +1,9 @@
-import { SqlServerError, type Engine, type StatementRequest, type StatementResult } from '../engine.js';
-import { AppLocks } from './locks.js';
-import { migrationHandlers } from './migrations.js';
-import { orderHandlers } from './orders.js';
-import { exactSessionHandlers, matchSessionStatement } from './session.js';
-import { Store } from './store.js';
+import { SqlServerError, type Engine, type StatementRequest, type StatementResult } from 'tds-standin';
+import { AppLocks } from './statements/locks.js';
+import { migrationHandlers } from './statements/migrations.js';
+import { orderHandlers } from './statements/orders.js';
+import { exactSessionHandlers, matchSessionStatement } from './statements/session.js';
+import { Store } from './statements/store.js';
 
 type Handler = (request: StatementRequest) => StatementResult[] | Promise<StatementResult[]>;
 

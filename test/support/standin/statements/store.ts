@@ -1,4 +1,4 @@
-import { SqlServerError } from '../engine.js';
+import { SqlServerError } from 'tds-standin';
 
 /** A row of dbo.orders as the stand-in keeps it. */
 export interface OrderRecord {

@@ -1,8 +1,8 @@
 /**
  * The contract between the TDS stand-in's protocol layer (server.ts and friends: packets, PRELOGIN,
- * LOGIN7, SQL batch, RPC, ATTENTION) and the engine that answers statements (in-memory tables).
- * The stand-in is a test double for SQL Server: it knows the statements this project issues and
- * answers anything else with a SQL Server style error, never an empty success.
+ * LOGIN7, SQL batch, RPC, ATTENTION) and the engine that answers statements. The protocol layer knows
+ * no SQL: the engine gives each statement its meaning (typically exactly the statements its user
+ * issues, on in-memory tables) and answers anything else with a SqlServerError, never an empty success.
  */
 
 /** The SQL types the stand-in can receive as RPC parameters and send as result columns. */

@@ -1,6 +1,6 @@
 import { pingStatement } from '../../../../src/db/ping.js';
 import { debugStatements } from '../../../../src/debug/statements.js';
-import { SqlServerError, type StatementRequest, type StatementResult } from '../engine.js';
+import { SqlServerError, type StatementRequest, type StatementResult } from 'tds-standin';
 import { column, int } from './params.js';
 
 type Handler = (request: StatementRequest) => StatementResult[] | Promise<StatementResult[]>;

@@ -1,6 +1,6 @@
 import { loadMigrations, type Migration } from '../../../../src/db/migrate.js';
 import { applyPrefix, applySuffix, migrationStatements } from '../../../../src/db/migration-statements.js';
-import { SqlServerError, type StatementRequest, type StatementResult } from '../engine.js';
+import { SqlServerError, type StatementRequest, type StatementResult } from 'tds-standin';
 import type { AppLocks } from './locks.js';
 import { column, int, text } from './params.js';
 import type { Store } from './store.js';
@@ -76,7 +76,7 @@ function apply(store: Store, migration: Migration): StatementResult[] {
   if (!effect) {
     throw new SqlServerError(
       50000,
-      `TDS stand-in: migration ${migration.version}-${migration.name} has no in-memory effect (test/support/tds-standin/statements/migrations.ts)`,
+      `TDS stand-in: migration ${migration.version}-${migration.name} has no in-memory effect (test/support/standin/statements/migrations.ts)`,
     );
   }
   if (applied.has(migration.version)) {

@@ -1,4 +1,4 @@
-import { SqlServerError, type ColumnDef, type SqlValue, type StatementRequest } from '../engine.js';
+import { SqlServerError, type ColumnDef, type SqlValue, type StatementRequest } from 'tds-standin';
 
 /** The value bound to `@name`, refusing a missing one as SQL Server does (error 8178). */
 export function param(request: StatementRequest, name: string): SqlValue {

@@ -1,5 +1,5 @@
 import { orderStatements } from '../../../../src/orders/statements.js';
-import type { StatementRequest, StatementResult } from '../engine.js';
+import type { StatementRequest, StatementResult } from 'tds-standin';
 import { column, int, text } from './params.js';
 import type { OrderRecord, Store } from './store.js';
 

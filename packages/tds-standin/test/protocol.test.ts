@@ -8,7 +8,7 @@ import {
   type StatementRequest,
   type StatementResult,
   type TdsStandin,
-} from '../support/tds-standin/index.js';
+} from 'tds-standin';
 
 /**
  * The TDS stand-in's protocol layer against the real tedious driver. The statements mean whatever the
