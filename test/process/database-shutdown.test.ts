@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { StandinEvent } from 'tds-standin';
 import { Endpoints } from '../support/endpoints.js';
 import { terminatePod } from '../support/kubelet.js';
+import { recordMeasurement, recordTarget } from '../support/measurements.js';
 import { startWriters } from '../support/order-writer.js';
 import { killAll, startService, type ServiceProcess } from '../support/service-process.js';
 import { startStandinDatabase, type TestDatabase } from '../support/test-database.js';
@@ -10,9 +11,9 @@ import { startStandinDatabase, type TestDatabase } from '../support/test-databas
 const prestopToken = 'process-test-prestop-token';
 let db: TestDatabase | undefined;
 
-beforeAll(() => {
-  console.log('process database target: TDS stand-in (test double; these tests read its event log)');
-});
+const databaseTarget = 'TDS stand-in (test double; these tests read its event log)';
+
+beforeAll(() => recordTarget('process-database', `process database target: ${databaseTarget}`, { kind: 'standin' }));
 
 afterEach(async () => {
   await killAll();
@@ -66,9 +67,11 @@ describe('the built service against the TDS stand-in (test double): the database
     expect(ended).toMatchObject({ outcome: 'ok' });
     const pool = poolClosesAfter(standin.events, ended);
     expect(pool).toEqual({ connections: 2, closes: 2, allAfter: true });
-    console.log(
-      `SIGTERM during a 3000 ms query: answered 200, exit 0 ${Math.round(exit.at - sigtermAt)} ms after SIGTERM; ` +
+    const sigtermToExitMs = Math.round(exit.at - sigtermAt);
+    recordMeasurement(
+      `SIGTERM during a 3000 ms query: answered 200, exit 0 ${sigtermToExitMs} ms after SIGTERM; ` +
         `${pool.closes} pool connections closed after the statement ended`,
+      { queryMs: 3000, sigtermToExitMs, poolConnectionsClosedAfterStatement: pool.closes },
     );
     expect(leaving.logs.find((l) => l.event === 'db-drained')).toMatchObject({ finished: 1, cancelled: 0 });
   });
@@ -102,9 +105,16 @@ describe('the built service against the TDS stand-in (test double): the database
     });
 
     const attention = standin.events.find((e) => e.type === 'attention');
-    console.log(
-      `query past DB_DRAIN_TIMEOUT_MS 1000: ATTENTION ${Math.round(attention!.atMs - standinSigtermAt)} ms after SIGTERM, ` +
-        `request answered 503, exit 1 ${Math.round(exit.at - sigtermAt)} ms after SIGTERM (budget ${budgetMs} ms)`,
+    const figures = {
+      dbDrainTimeoutMs: 1000,
+      sigtermToAttentionMs: Math.round(attention!.atMs - standinSigtermAt),
+      sigtermToExitMs: Math.round(exit.at - sigtermAt),
+      budgetMs,
+    };
+    recordMeasurement(
+      `query past DB_DRAIN_TIMEOUT_MS 1000: ATTENTION ${figures.sigtermToAttentionMs} ms after SIGTERM, ` +
+        `request answered 503, exit 1 ${figures.sigtermToExitMs} ms after SIGTERM (budget ${budgetMs} ms)`,
+      figures,
     );
     expect(attention).toMatchObject({ inFlight: true });
     const ended = standin.events.find((e) => e.type === 'statement-end' && e.text.includes('WAITFOR DELAY'))!;
@@ -155,9 +165,15 @@ describe('the built service against the TDS stand-in (test double): the database
       const order = response.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
       if (order?.sku !== write.body.sku || order.customerId !== write.body.customerId) missing.push(write.id!);
     }
-    console.log(
+    recordMeasurement(
       `rolling restart of 2 pods under write load: ${acknowledged.length} orders acknowledged, ` +
         `${missing.length} not readable afterwards, ${failed.length} writes failed`,
+      {
+        pods: 2,
+        ordersAcknowledged: acknowledged.length,
+        ordersNotReadable: missing.length,
+        writesFailed: failed.length,
+      },
     );
     expect(acknowledged.length).toBeGreaterThan(100);
     expect(missing).toEqual([]);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
+import { recordMeasurement } from '../support/measurements.js';
 import { killAll, startService, type ServiceProcess } from '../support/service-process.js';
 
 const prestopToken = 'process-test-prestop-token';
@@ -20,7 +21,9 @@ describe('the built service, signalled like the kubelet does', () => {
     pod.kill('SIGTERM');
     const exit = await pod.exited;
     const sigtermToExitMs = exit.at - sigtermAt;
-    console.log(`SIGTERM→exit after /prestop: ${sigtermToExitMs.toFixed(1)} ms`);
+    recordMeasurement(`SIGTERM→exit after /prestop: ${sigtermToExitMs.toFixed(1)} ms`, {
+      sigtermToExitMs: Number(sigtermToExitMs.toFixed(1)),
+    });
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(sigtermToExitMs).toBeLessThan(300);
   });

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Endpoints } from '../support/endpoints.js';
 import { terminatePod, type PrestopMode } from '../support/kubelet.js';
 import { failureKind, send, startLoad, type RequestRecord } from '../support/load.js';
+import { recordMeasurement } from '../support/measurements.js';
 import { killAll, startService } from '../support/service-process.js';
 
 const prestopToken = 'process-test-prestop-token';
@@ -64,11 +65,21 @@ describe.each<PrestopMode>(['http', 'sleep', 'none'])('PRESTOP_MODE=%s: terminat
   it('loses no request, serves in-flight work, flips /readyz but not /healthz, and exits 0 in budget', async () => {
     const { termination, result, slow, leaving } = await rollOnePod(mode, {});
     const afterStart = result.records.filter((r) => r.port === leaving.appPort && r.endedAt > termination.startedAt);
-    console.log(
-      `PRESTOP_MODE=${mode}: ${result.records.length} requests, ${result.failures.length} failed ${JSON.stringify(result.failuresByKind)}; ` +
-        `${afterStart.length} answered by the leaving pod after termination began ` +
-        `(${afterStart.filter((r) => r.connectionClose).length} with Connection: close); ` +
-        `SIGTERM→exit ${Math.round(termination.sigtermToExitMs)} ms, termination ${Math.round(termination.totalMs)} ms`,
+    const figures = {
+      requests: result.records.length,
+      failedRequests: result.failures.length,
+      failedByKind: result.failuresByKind,
+      answeredByLeavingPodAfterTerminationBegan: afterStart.length,
+      answeredWithConnectionClose: afterStart.filter((r) => r.connectionClose).length,
+      sigtermToExitMs: Math.round(termination.sigtermToExitMs),
+      terminationMs: Math.round(termination.totalMs),
+    };
+    recordMeasurement(
+      `PRESTOP_MODE=${mode}: ${figures.requests} requests, ${figures.failedRequests} failed ${JSON.stringify(figures.failedByKind)}; ` +
+        `${figures.answeredByLeavingPodAfterTerminationBegan} answered by the leaving pod after termination began ` +
+        `(${figures.answeredWithConnectionClose} with Connection: close); ` +
+        `SIGTERM→exit ${figures.sigtermToExitMs} ms, termination ${figures.terminationMs} ms`,
+      figures,
     );
 
     expect(summarize(result.failures)).toEqual({});
@@ -101,9 +112,15 @@ describe.each<PrestopMode>(['http', 'sleep', 'none'])('PRESTOP_MODE=%s: terminat
 describe('control: the same termination with the drain disabled', () => {
   it('loses requests, which proves the test above can fail', async () => {
     const { result, termination } = await rollOnePod('none', { DRAIN_DELAY_MS: '0' });
-    console.log(
-      `control (PRESTOP_MODE=none, DRAIN_DELAY_MS=0): ${result.records.length} requests, ` +
-        `${result.failures.length} failed ${JSON.stringify(result.failuresByKind)}`,
+    const figures = {
+      requests: result.records.length,
+      failedRequests: result.failures.length,
+      failedByKind: result.failuresByKind,
+    };
+    recordMeasurement(
+      `control (PRESTOP_MODE=none, DRAIN_DELAY_MS=0): ${figures.requests} requests, ` +
+        `${figures.failedRequests} failed ${JSON.stringify(figures.failedByKind)}`,
+      figures,
     );
     expect(termination.exit.code).toBe(0);
     expect(result.failures.length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { recordMeasurement } from '../support/measurements.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { killAll, startService, type LogLine } from '../support/service-process.js';
 import { startStandinDatabase, type TestDatabase } from '../support/test-database.js';
@@ -131,9 +132,16 @@ describe('the built service with tracing on, exporting to a local OTLP/HTTP rece
     const stepOrder = pod.logs.filter((l) => l.event === 'shutdown-step').map((l) => l.step);
     expect(stepOrder.indexOf('telemetry')).toBeGreaterThan(stepOrder.indexOf('database'));
     expect(stepOrder.indexOf('telemetry')).toBeLessThan(stepOrder.indexOf('admin-listener'));
-    console.log(
-      `tracing flush at shutdown: ${otlp.spans.length} spans delivered in ${flush!.durationMs} ms, ` +
-        `${Math.round(exit.at - server.receivedAt)} ms before exit (${Math.round(exit.at - sigtermAt)} ms after SIGTERM)`,
+    const figures = {
+      spansDelivered: otlp.spans.length,
+      flushMs: flush!.durationMs as number,
+      serverSpanReceivedBeforeExitMs: Math.round(exit.at - server.receivedAt),
+      sigtermToExitMs: Math.round(exit.at - sigtermAt),
+    };
+    recordMeasurement(
+      `tracing flush at shutdown: ${figures.spansDelivered} spans delivered in ${figures.flushMs} ms, ` +
+        `${figures.serverSpanReceivedBeforeExitMs} ms before exit (${figures.sigtermToExitMs} ms after SIGTERM)`,
+      figures,
     );
   });
 

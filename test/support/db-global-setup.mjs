@@ -6,6 +6,7 @@
 //   3. otherwise the TDS stand-in (packages/tds-standin with test/support/standin's statements), a test
 //      double each test file starts itself.
 // Plain .mjs so that Jest loads it with Node's own import: testcontainers never goes through Jest.
+import { recordTarget } from './measurements.ts';
 
 const image = process.env.TEST_MSSQL_IMAGE || 'mcr.microsoft.com/mssql/server:2022-latest';
 
@@ -42,6 +43,10 @@ async function containerRuntimeProblem() {
   }
 }
 
+/** Says which target, on the console and in reports/targets/integration-database.json. */
 function announce(target) {
-  process.stdout.write(`\nintegration database target: ${target}\n`);
+  recordTarget('integration-database', `integration database target: ${target}`, {
+    kind: process.env.TEST_DB_KIND,
+    target,
+  });
 }

@@ -2,9 +2,23 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ScenarioResult } from './scenario-result.js';
 
+// CI's scripts/ci/print-reports.mjs imports this file with Node itself, to print reports/rollout.json
+// with the lines and the table below: erasable TypeScript only, and type-only imports of other files.
+
+/** What the rolling-restart suite writes to reports/rollout.json. */
+export interface RolloutReport {
+  generatedAt: string;
+  /** The HAProxy version, as `haproxy -v` prints it. */
+  haproxy: string;
+  /** Which database, in words. */
+  database: string;
+  settings: object;
+  scenarios: ScenarioResult[];
+}
+
 /**
- * Writes straight to stdout: Jest indents console.log output and appends a stack location, while these
- * lines must start with `rollout ` for CI to grep them, and the table must paste as Markdown.
+ * Writes straight to stdout: Jest indents console.log output and appends a stack location, while the
+ * table must paste as Markdown.
  */
 export const say = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -80,6 +94,16 @@ function row(result: ScenarioResult): string[] {
 export function resultsTable(results: readonly ScenarioResult[]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(columns), line(columns.map(() => '---')), ...results.map((result) => line(row(result)))].join('\n');
+}
+
+/** A written report as the suite printed it: what it ran against, a summary line per scenario, the table. */
+export function reportLines(report: RolloutReport): string[] {
+  return [
+    `rollout balancer: HAProxy ${report.haproxy} in TCP mode`,
+    `rollout database target: ${report.database}`,
+    ...report.scenarios.map(summaryLine),
+    resultsTable(report.scenarios),
+  ];
 }
 
 export async function writeJsonReport(path: string, report: object): Promise<void> {
