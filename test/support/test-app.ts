@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import type { StartupCheck } from '../../src/lifecycle/lifecycle.js';
 import type { ShutdownReport } from '../../src/lifecycle/terminator.js';
+import type { Telemetry } from '../../src/observability/telemetry.js';
 import { createService, type Service } from '../../src/service/create-service.js';
 import { memoryLogger } from './memory-logger.js';
 import type { LogLine } from './service-process.js';
@@ -11,11 +12,15 @@ const info = { name: 'orders-service', version: '0.0.0-test' };
 /** A service built by createService, as production builds it, logging to memory; nothing listens yet. */
 export async function buildTestService(
   env: Record<string, string> = {},
-  { startupChecks = [], info: given = info }: { startupChecks?: StartupCheck[]; info?: typeof info } = {},
+  {
+    startupChecks = [],
+    info: given = info,
+    telemetry,
+  }: { startupChecks?: StartupCheck[]; info?: typeof info; telemetry?: Telemetry } = {},
 ): Promise<{ service: Service; config: Config; lines: LogLine[] }> {
   const config = loadConfig(env);
   const { logger, lines } = memoryLogger();
-  const service = await createService(config, { logger, info: given, startupChecks });
+  const service = await createService(config, { logger, info: given, startupChecks, telemetry });
   return { service, config, lines };
 }
 
