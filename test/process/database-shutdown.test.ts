@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StandinEvent } from 'tds-standin';
+import { loadMigrations } from '../../src/db/migrate.js';
 import { Endpoints } from '../support/endpoints.js';
 import { terminatePod } from '../support/kubelet.js';
 import { recordMeasurement, recordTarget } from '../support/measurements.js';
@@ -187,12 +188,16 @@ describe('npm run db:migrate against the TDS stand-in (test double)', () => {
   it('applies pending migrations and exits 0; a second run finds none left', async () => {
     db = await startStandinDatabase();
     const migrate = () => startService({ entry: 'dist/migrate.js', waitFor: 'spawned', env: { ...db!.env } });
+    const versions = (await loadMigrations()).map((m) => m.version);
     const first = await migrate();
     expect(await first.exited).toMatchObject({ code: 0 });
-    expect(first.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: [1], alreadyApplied: 0 });
+    expect(first.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: versions, alreadyApplied: 0 });
     const second = await migrate();
     expect(await second.exited).toMatchObject({ code: 0 });
-    expect(second.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: [], alreadyApplied: 1 });
+    expect(second.logs.find((l) => l.event === 'migrations')).toMatchObject({
+      applied: [],
+      alreadyApplied: versions.length,
+    });
   });
 
   it('exits 1 with a clear message when no database is configured', async () => {
