@@ -58,6 +58,7 @@ describe(`the data layer (database: ${process.env.TEST_DB_KIND ?? 'standin'})`, 
     const replicas = await Promise.all([service(db), service(db), service(db)]);
     await Promise.all(replicas.map((r) => r.startup));
     const versions = (await loadMigrations()).map((m) => m.version);
+    expect(versions).toContain(1);
     const applied = replicas.flatMap((r) => r.lines.filter((l) => l.event === 'migration-applied'));
     expect(applied.map((l) => l.version)).toEqual(versions);
     const reports = replicas.map((r) => r.lines.find((l) => l.event === 'migrations'));

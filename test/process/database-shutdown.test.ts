@@ -189,6 +189,7 @@ describe('npm run db:migrate against the TDS stand-in (test double)', () => {
     db = await startStandinDatabase();
     const migrate = () => startService({ entry: 'dist/migrate.js', waitFor: 'spawned', env: { ...db!.env } });
     const versions = (await loadMigrations()).map((m) => m.version);
+    expect(versions).toContain(1);
     const first = await migrate();
     expect(await first.exited).toMatchObject({ code: 0 });
     expect(first.logs.find((l) => l.event === 'migrations')).toMatchObject({ applied: versions, alreadyApplied: 0 });
