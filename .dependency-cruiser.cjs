@@ -44,10 +44,11 @@ module.exports = {
       to: { path: '^src/service/' },
     },
     {
-      name: 'db-reads-no-config',
+      name: 'only-the-service-reads-config',
       severity: 'error',
-      comment: 'The data layer receives its target and declares the settings it reads (DataLayerSettings).',
-      from: { path: '^src/db/' },
+      comment:
+        'Features and resources receive what they need and declare the settings they read (DataLayerSettings, TerminatorConfig, OverloadConfig); src/service/ hands them the Config.',
+      from: { path: '^src/(?!service/|config/)[^/]+/' },
       to: { path: '^src/config/' },
     },
     {

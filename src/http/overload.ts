@@ -1,17 +1,16 @@
 import underPressure from '@fastify/under-pressure';
 import fp from 'fastify-plugin';
 import { Counter, type Registry } from 'prom-client';
-import type { Settings } from '../config/settings.js';
 import { httpErrors } from './errors.js';
 
-export type OverloadConfig = Pick<
-  Settings,
-  | 'overloadMaxEventLoopDelayMs'
-  | 'overloadMaxEventLoopUtilizationPercent'
-  | 'overloadMaxHeapUsedBytes'
-  | 'overloadMaxRssBytes'
-  | 'overloadSampleIntervalMs'
->;
+/** The settings overload protection reads (src/config/overload-settings.ts describes each). */
+export interface OverloadConfig {
+  readonly overloadMaxEventLoopDelayMs: number;
+  readonly overloadMaxEventLoopUtilizationPercent: number;
+  readonly overloadMaxHeapUsedBytes: number;
+  readonly overloadMaxRssBytes: number;
+  readonly overloadSampleIntervalMs: number;
+}
 
 /**
  * Sheds business requests with 503 OVERLOADED (and Retry-After, from the error handler) while a
