@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { sleep } from '../../src/timing/sleep.js';
 import { createLifecycle, type Closer } from '../../src/lifecycle/lifecycle.js';
-import { createTerminator, type DrainableListener, type TerminatorConfig } from '../../src/lifecycle/terminator.js';
+import { createTerminator, type TerminatorConfig } from '../../src/lifecycle/terminator.js';
+import { sleep } from '../../src/timing/sleep.js';
+import { fakeListener } from '../support/fake-listener.js';
 import { memoryLogger } from '../support/memory-logger.js';
 
 const defaults: TerminatorConfig = {
@@ -11,31 +12,6 @@ const defaults: TerminatorConfig = {
   shutdownTimeoutMs: 10_000,
   shutdownMarginMs: 2000,
 };
-
-/** A fake app listener whose in-flight requests take `inFlightMs`; connections can be closed by hand. */
-function fakeListener(events: string[], { inFlightMs = 0, connections = 0 } = {}) {
-  let open = connections;
-  const emptied = new Set<() => void>();
-  const listener: DrainableListener = {
-    openConnections: () => open,
-    whenNoConnections: (signal) =>
-      new Promise((resolve) => {
-        if (open === 0 || signal.aborted) return resolve();
-        emptied.add(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      }),
-    async close(timeoutMs) {
-      events.push(`app-listener@${Date.now()}`);
-      await sleep(Math.min(inFlightMs, timeoutMs));
-      return { destroyed: inFlightMs > timeoutMs ? 3 : 0 };
-    },
-  };
-  const closeAll = () => {
-    open = 0;
-    for (const wake of emptied) wake();
-  };
-  return { listener, closeAll };
-}
 
 /** A closer that records when it ran; `hangs` never settles, `fails` rejects. */
 function closer(
