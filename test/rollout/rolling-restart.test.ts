@@ -40,7 +40,13 @@ afterAll(async () => {
   await database?.close();
   if (results.length === 0) return;
   say(`\n${resultsTable(results)}\n`);
-  const report = { haproxy: haproxy.version, database: databaseTarget.says, settings, scenarios: results };
+  const report = {
+    haproxy: haproxy.version,
+    haproxyInstalled: haproxy.installed,
+    database: databaseTarget.says,
+    settings,
+    scenarios: results,
+  };
   await writeJsonReport('reports/rollout.json', { generatedAt: new Date().toISOString(), ...report });
 });
 

@@ -10,6 +10,8 @@ export interface RolloutReport {
   generatedAt: string;
   /** The HAProxy version, as `haproxy -v` prints it. */
   haproxy: string;
+  /** Whether this run installed it (Debian's package) because it was missing. */
+  haproxyInstalled?: boolean;
   /** Which database, in words. */
   database: string;
   settings: object;
@@ -99,7 +101,7 @@ export function resultsTable(results: readonly ScenarioResult[]): string {
 /** A written report as the suite printed it: what it ran against, a summary line per scenario, the table. */
 export function reportLines(report: RolloutReport): string[] {
   return [
-    `rollout balancer: HAProxy ${report.haproxy} in TCP mode`,
+    `rollout balancer: HAProxy ${report.haproxy} in TCP mode${report.haproxyInstalled ? ' (installed by this run)' : ''}`,
     `rollout database target: ${report.database}`,
     ...report.scenarios.map(summaryLine),
     resultsTable(report.scenarios),
