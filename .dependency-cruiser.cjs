@@ -52,6 +52,14 @@ module.exports = {
       to: { path: '^src/config/' },
     },
     {
+      name: 'supervisor-holds-no-service',
+      severity: 'error',
+      comment:
+        'The supervisor outlives every release it runs, so it holds no Fastify, database or telemetry code: config, sockets and timing only.',
+      from: { path: '^src/(supervisor/|supervisor[.]ts$)' },
+      to: { path: '^src/', pathNot: '^src/(supervisor|sockets|timing|config)/' },
+    },
+    {
       name: 'observability-imports-no-feature',
       severity: 'error',
       comment:

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runService } from './service/run-service.js';
+import { runService, type SupervisorChannel } from './service/run-service.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -11,5 +11,15 @@ const code = await runService({
   info: { name: pkg.name, version: pkg.version },
   signals: process,
   exit: (exitCode) => process.exit(exitCode),
+  // The IPC channel exists when the supervisor spawned this process (src/supervisor/generation.ts).
+  supervisor: supervisorChannel(),
 });
 process.exit(code);
+
+function supervisorChannel(): SupervisorChannel | undefined {
+  if (!process.send) return undefined;
+  return {
+    send: (message) => process.send?.(message),
+    on: (event: 'message' | 'disconnect', listener: (message: unknown) => void) => process.on(event, listener),
+  };
+}

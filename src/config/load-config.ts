@@ -10,6 +10,12 @@ export interface Derived {
   readonly dbTarget: DbTarget | undefined;
   /** The longest shutdown these settings allow, against the grace period. */
   readonly shutdownBudget: ShutdownBudget;
+  /**
+   * The listening sockets are passed in (LISTEN_FDS: systemd socket activation, or the supervisor's
+   * generations) instead of bound: the shutdown then stops accepting at once and sweeps keep-alive
+   * connections, and the service listens only once it is ready.
+   */
+  readonly listenersInherited: boolean;
 }
 
 /** The service's configuration: every setting, plus what is derived from them. */
@@ -27,9 +33,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const { config, problems } = parseSettings(settings, env);
   if (problems.length > 0) throw new ConfigError(problems);
   const db = resolveDbTarget(config);
+  const listenersInherited = (env.LISTEN_FDS ?? '') !== '';
   const derived: Derived = {
     dbTarget: db.status === 'ok' ? db.target : undefined,
-    shutdownBudget: shutdownBudget(config),
+    shutdownBudget: shutdownBudget(config, { listenersInherited }),
+    listenersInherited,
   };
   problems.push(...crossCheck(config, derived, db));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -74,6 +82,11 @@ function crossCheck(config: Settings, derived: Derived, db: DbTargetResult): str
   if (config.dbConnectRetryMinMs > config.dbConnectRetryMaxMs) {
     problems.push(
       `DB_CONNECT_RETRY_MIN_MS and DB_CONNECT_RETRY_MAX_MS: ${config.dbConnectRetryMinMs} is more than ${config.dbConnectRetryMaxMs}`,
+    );
+  }
+  if (config.supervisorRestartDelayMinMs > config.supervisorRestartDelayMaxMs) {
+    problems.push(
+      `SUPERVISOR_RESTART_DELAY_MIN_MS and SUPERVISOR_RESTART_DELAY_MAX_MS: ${config.supervisorRestartDelayMinMs} is more than ${config.supervisorRestartDelayMaxMs}`,
     );
   }
   return problems;

@@ -1,5 +1,6 @@
 import { dbSettings } from './db-settings.js';
 import { overloadSettings } from './overload-settings.js';
+import { supervisorSettings } from './supervisor-settings.js';
 import { boolean, integer, oneOf, text, type ConfigOf } from './schema.js';
 
 const maxPort = 65535;
@@ -146,8 +147,17 @@ export const settings = {
     max: tenMinutesMs,
     description: 'Longest delay /debug/delay/:ms and /debug/db-delay/:ms accept (HANDLER_TIMEOUT_MS still applies).',
   }),
+  serviceGeneration: integer({
+    env: 'SERVICE_GENERATION',
+    default: 0,
+    min: 0,
+    max: 2_147_483_647,
+    description:
+      'Set by the supervisor (`dist/supervisor.js`), not by hand: which generation this process is, on every log line and in `service_generation`. 0: not supervised.',
+  }),
   ...overloadSettings,
   ...dbSettings,
+  ...supervisorSettings,
 };
 
 /** The parsed settings, one field per setting; `Config` (load-config.ts) adds what is derived from them. */

@@ -11,12 +11,16 @@ export interface ShutdownBudget {
 
 /**
  * The longest a shutdown can take, which must fit in the pod's grace period: the kubelet counts the
- * preStop hook (or sleep) against it and sends SIGKILL when it runs out.
+ * preStop hook (or sleep) against it and sends SIGKILL when it runs out. With inherited listeners
+ * (LISTEN_FDS) the drain is only the keep-alive sweep: nothing needs DRAIN_DELAY_MS to take the process
+ * out of a load balancer.
  * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
  */
-export function shutdownBudget(config: Settings): ShutdownBudget {
-  const parts: Array<readonly [string, number]> = [['DRAIN_DELAY_MS', config.drainDelayMs]];
-  if (config.prestopMode === 'sleep') parts.push(['DRAIN_SWEEP_MS', config.drainSweepMs]);
+export function shutdownBudget(config: Settings, { listenersInherited = false } = {}): ShutdownBudget {
+  const parts: Array<readonly [string, number]> = listenersInherited
+    ? [['DRAIN_SWEEP_MS', config.drainSweepMs]]
+    : [['DRAIN_DELAY_MS', config.drainDelayMs]];
+  if (!listenersInherited && config.prestopMode === 'sleep') parts.push(['DRAIN_SWEEP_MS', config.drainSweepMs]);
   parts.push(['SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs]);
   if (databaseEnabled(config)) {
     parts.push(['DB_DRAIN_TIMEOUT_MS', config.dbDrainTimeoutMs], ['DB_CANCEL_TIMEOUT_MS', config.dbCancelTimeoutMs]);

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Server, type Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { DrainableListener } from '../lifecycle/terminator.js';
@@ -91,6 +91,9 @@ export const connectionDrainPlugin = fp<{ lifecycle: Lifecycle }>(
         for (const state of tracked.values()) sum += state.inFlight;
         return sum;
       },
+      // net.Server's close, not http.Server's, which would also close idle keep-alive connections at
+      // once (Node >= 19): those are for the sweep to end, after their next response.
+      stopAccepting: () => Server.prototype.close.call(app.server),
       openConnections: () => tracked.size,
       whenNoConnections,
       async close(timeoutMs) {

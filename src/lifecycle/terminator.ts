@@ -5,6 +5,11 @@ import type { Lifecycle } from './lifecycle.js';
 
 /** What the terminator needs of the app listener (see http/connection-drain.ts). */
 export interface DrainableListener {
+  /**
+   * Stops accepting new connections, leaving the open ones to the drain. The socket itself may live on
+   * in another process (an inherited listener): connections then queue for whoever accepts next.
+   */
+  stopAccepting(): void;
   /** Open client connections right now. */
   openConnections(): number;
   /** Resolves when no client connection is open, or when `signal` aborts. */
@@ -72,6 +77,12 @@ export interface TerminatorOptions {
   listener: DrainableListener;
   config: TerminatorConfig;
   logger: FastifyBaseLogger;
+  /**
+   * The listening sockets were passed in (LISTEN_FDS: systemd, or the supervisor) and outlive this
+   * process. No load balancer needs time to take it out, so the drain stops accepting at once and only
+   * sweeps the keep-alive connections, whatever PRESTOP_MODE says.
+   */
+  listenersInherited?: boolean;
   now?: () => number;
 }
 
@@ -97,14 +108,30 @@ export function createTerminator(options: TerminatorOptions): Terminator {
     return wasReady() ? Math.max(0, config.drainDelayMs - (lifecycle.sinceMs('draining') ?? 0)) : 0;
   }
 
+  /** Gives keep-alive connections DRAIN_SWEEP_MS to bring a last request, ending early once none is left. */
+  async function sweepKeepAlive(): Promise<void> {
+    const sweepOver = new AbortController();
+    await Promise.race([listener.whenNoConnections(sweepOver.signal), sleep(config.drainSweepMs, sweepOver.signal)]);
+    sweepOver.abort();
+  }
+
   async function drain(trigger: string): Promise<void> {
+    if (options.listenersInherited) {
+      // Whoever else holds the socket (the next generation, or the kernel's queue until the next
+      // process listens) takes new connections from now on.
+      lifecycle.beginShutdown(trigger);
+      if (lifecycle.phase === 'starting' || lifecycle.phase === 'ready') {
+        lifecycle.enter('draining', { drainSweepMs: config.drainSweepMs, listeners: 'inherited' });
+      }
+      listener.stopAccepting();
+      await sweepKeepAlive();
+      return;
+    }
     if (config.prestopMode === 'sleep') {
       // The pod spec's preStop sleep already waited for endpoint removal: only give keep-alive
       // connections a short window to bring a last request, and stop early once none is left.
       enterDraining(trigger);
-      const sweepOver = new AbortController();
-      await Promise.race([listener.whenNoConnections(sweepOver.signal), sleep(config.drainSweepMs)]);
-      sweepOver.abort();
+      await sweepKeepAlive();
       return;
     }
     const preStopRan = lifecycle.phase === 'draining';

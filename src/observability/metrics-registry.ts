@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
  * Buckets for every latency histogram of the service, in seconds: requests, queries.
@@ -13,8 +13,13 @@ export const latencyBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1,
  * it. Names follow Prometheus conventions: base units, `_seconds`, `_total` for counters.
  * @see https://prometheus.io/docs/practices/naming/
  */
-export function createMetricsRegistry(): Registry {
+export function createMetricsRegistry({ generation = 0 }: { generation?: number } = {}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'service_generation',
+    help: 'Which generation of the one-host supervisor this process is (SERVICE_GENERATION); 0 when not supervised.',
+    registers: [registry],
+  }).set(generation);
   return registry;
 }

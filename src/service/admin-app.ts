@@ -15,6 +15,8 @@ export interface AdminDeps {
   readonly lifecycle: Lifecycle;
   readonly terminator: Terminator;
   readonly registry: Registry;
+  /** Answer `Connection: close` once a shutdown began (the admin socket is shared with the next process). */
+  readonly closeConnectionsInShutdown?: boolean;
 }
 
 /**
@@ -29,6 +31,13 @@ export async function buildAdminApp(config: Config, deps: AdminDeps): Promise<Fa
     requestTimeout: config.requestTimeoutMs,
   });
   await admin.register(errorHandlerPlugin, { catalogue: errorCatalogue });
+  if (deps.closeConnectionsInShutdown) {
+    const shutdown = deps.lifecycle.shutdownSignal;
+    admin.addHook('onSend', (_request, reply, payload, done) => {
+      if (shutdown.aborted) reply.header('connection', 'close');
+      done(null, payload);
+    });
+  }
   await admin.register(probeRoutes, { lifecycle: deps.lifecycle });
   await admin.register(metricsRoute, { registry: deps.registry });
   await admin.register(prestopRoute, {

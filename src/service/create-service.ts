@@ -10,9 +10,27 @@ import { runStartup } from '../lifecycle/startup.js';
 import { createTerminator, type ShutdownReport, type Terminator } from '../lifecycle/terminator.js';
 import { createMetricsRegistry } from '../observability/metrics-registry.js';
 import { telemetry as startedTelemetry, type Telemetry } from '../observability/telemetry.js';
+import {
+  describeListening,
+  ListenFdsError,
+  type InheritedListeners,
+  type ListenerName,
+} from '../sockets/listen-fds.js';
+import { Server as NetServer } from 'node:net';
 import { buildAdminApp } from './admin-app.js';
 import { buildApp } from './app.js';
 import type { ServiceInfo } from './info.js';
+
+declare module 'fastify' {
+  interface FastifyListenOptions {
+    /**
+     * A listening (or bound) socket's descriptor: Fastify hands its options to net.Server#listen,
+     * which takes `{ fd }` as a handle.
+     * @see https://nodejs.org/api/net.html#serverlistenhandle-backlog-callback
+     */
+    fd?: number;
+  }
+}
 
 export interface ServiceDeps {
   readonly logger: FastifyBaseLogger;
@@ -21,6 +39,8 @@ export interface ServiceDeps {
   readonly startupChecks?: readonly StartupCheck[];
   /** The tracing SDK that instrumentation.ts started, if any; by default whatever it left. */
   readonly telemetry?: Telemetry;
+  /** Listening sockets passed in (src/sockets/listen-fds.ts), to serve on instead of binding. */
+  readonly listeners?: InheritedListeners;
 }
 
 /** Where the two listeners ended up (the ports they were given, or the ones the OS picked for port 0). */
@@ -39,7 +59,10 @@ export interface Service {
   /** The admin listener's: probes, /metrics, /prestop. */
   readonly admin: FastifyInstance;
   readonly terminator: Terminator;
-  /** Binds the admin listener, then the app listener, and logs where each listens. */
+  /**
+   * Binds the admin listener, then the app listener (or listens on the sockets passed in), and logs
+   * where each listens.
+   */
   listen(): Promise<ListeningPorts>;
   /** Runs the startup checks (database, migrations) and enters `ready`; `aborted` if a shutdown began. */
   start(): Promise<'ready' | 'aborted'>;
@@ -56,11 +79,18 @@ export interface Service {
  * @see docs/architecture.md
  */
 export async function createService(config: Config, deps: ServiceDeps): Promise<Service> {
-  const { logger, info } = deps;
+  const { logger, info, listeners } = deps;
+  if (config.listenersInherited !== (listeners !== undefined)) {
+    throw new ListenFdsError([
+      config.listenersInherited
+        ? 'LISTEN_FDS is set, but no descriptors were given'
+        : 'descriptors given without LISTEN_FDS',
+    ]);
+  }
   const telemetry = deps.telemetry ?? startedTelemetry();
   const lifecycle = createLifecycle({ logger: logger.child({ component: 'lifecycle' }) });
   for (const check of deps.startupChecks ?? []) lifecycle.addStartupCheck(check);
-  const registry = createMetricsRegistry();
+  const registry = createMetricsRegistry({ generation: config.serviceGeneration });
 
   // Resources that requests use: each brings its startup check and its closer (stage `resources`).
   const database = createDatabase(config.dbTarget, config, { logger, registry, appName: info.name });
@@ -73,6 +103,7 @@ export async function createService(config: Config, deps: ServiceDeps): Promise<
     listener: app.connectionDrain,
     config,
     logger: logger.child({ component: 'terminator' }),
+    listenersInherited: config.listenersInherited,
   });
   registerDrainMetrics(registry, app.connectionDrain);
   registerLifecycleMetrics(registry, { lifecycle, done: terminator.done });
@@ -82,7 +113,15 @@ export async function createService(config: Config, deps: ServiceDeps): Promise<
     lifecycle,
     terminator,
     registry,
+    // The admin socket is shared too: its keep-alive clients (probes, scrapers) move to whoever takes it.
+    closeConnectionsInShutdown: config.listenersInherited,
   });
+  if (config.listenersInherited) {
+    // Probes go to the next generation (or wait for the next process) as soon as this one drains.
+    lifecycle.onPhase((phase) => {
+      if (phase === 'draining' || phase === 'closing') NetServer.prototype.close.call(admin.server);
+    });
+  }
   lifecycle.addCloser({
     name: 'admin-listener',
     stage: 'admin',
@@ -111,12 +150,28 @@ export async function createService(config: Config, deps: ServiceDeps): Promise<
     admin,
     terminator,
     async listen() {
-      await admin.listen({ host: config.adminHost, port: config.adminPort });
-      await app.listen({ host: config.host, port: config.port });
-      const ports = { admin: portOf(admin), app: portOf(app) };
+      const bind = async (name: ListenerName, instance: FastifyInstance, host: string, port: number) => {
+        const fd = listeners?.[name];
+        if (fd === undefined) {
+          await instance.listen({ host, port });
+          return portOf(instance);
+        }
+        await instance.listen({ fd, host });
+        const listening = describeListening(name, fd, instance.server.address());
+        if ('problem' in listening) throw new ListenFdsError([listening.problem]);
+        return listening.port;
+      };
+      const ports = {
+        admin: await bind('admin', admin, config.adminHost, config.adminPort),
+        app: await bind('app', app, config.host, config.port),
+      };
       for (const listener of ['admin', 'app'] as const) {
         const port = ports[listener];
-        logger.info({ event: 'listening', listener, port }, `${listener} listener on port ${port}`);
+        const fd = listeners?.[listener];
+        logger.info(
+          { event: 'listening', listener, port, ...(fd !== undefined && { fd }) },
+          `${listener} listener on port ${port}${fd === undefined ? '' : ` (inherited fd ${fd})`}`,
+        );
       }
       return ports;
     },

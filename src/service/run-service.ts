@@ -1,14 +1,24 @@
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { describeBudget } from '../config/shutdown-budget.js';
+import { handoffTrigger } from '../http/probes.js';
 import type { StartupCheck } from '../lifecycle/lifecycle.js';
 import { createLogger } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
-import { createService } from './create-service.js';
+import { inheritedListeners, ListenFdsError, type InheritedListeners } from '../sockets/listen-fds.js';
+import { isHandoffMessage, type GenerationMessage } from '../supervisor/protocol.js';
+import { createService, type Service } from './create-service.js';
 import type { ServiceInfo } from './info.js';
 import { exitCodes, latchSignals, type SignalSource } from './signal-latch.js';
 
 export { exitCodes } from './signal-latch.js';
+
+/** The IPC channel to the one-host supervisor (`process`, when it spawned this process). */
+export interface SupervisorChannel {
+  send(message: GenerationMessage): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'disconnect', listener: () => void): unknown;
+}
 
 export interface ServiceOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -19,32 +29,43 @@ export interface ServiceOptions {
   readonly startupChecks?: readonly StartupCheck[];
   /** Replaces the stdout logger (tests). */
   readonly logger?: Logger;
+  /** Set when the supervisor started this process as one of its generations (SERVICE_GENERATION). */
+  readonly supervisor?: SupervisorChannel;
+  /** This process's id, which LISTEN_PID must name; `process.pid` unless a test says otherwise. */
+  readonly pid?: number;
 }
 
 /**
- * The process around one service instance: config errors, the signal latch and exit codes. Building,
- * listening, starting and stopping are createService's. Resolves with the exit code once stopped.
+ * The process around one service instance: config errors, the signal latch, exit codes, and, under the
+ * supervisor, its channel. Building, listening, starting and stopping are createService's. Resolves with
+ * the exit code once stopped.
  */
 export async function runService(options: ServiceOptions): Promise<number> {
   // Installed before anything else, so a signal during boot is never the default kill.
   const signals = latchSignals(options.signals, options.exit);
   try {
     let config: Config;
+    let listeners: InheritedListeners | undefined;
     try {
       config = loadConfig(options.env);
+      listeners = inheritedListeners(options.env, options.pid);
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
+      if (!(error instanceof ConfigError || error instanceof ListenFdsError)) throw error;
       const logger = options.logger ?? createLogger('info', { service: options.info.name });
       logger.fatal({ event: 'config-invalid', problems: error.problems }, error.message);
       return exitCodes.failed;
     }
-    const logger = options.logger ?? createLogger(config.logLevel, { service: options.info.name });
+    const generation = config.serviceGeneration;
+    const logger =
+      options.logger ??
+      createLogger(config.logLevel, { service: options.info.name, ...(generation > 0 && { generation }) });
     logger.info(
       {
         event: 'boot',
         version: options.info.version,
         node: process.version,
         prestopMode: config.prestopMode,
+        listeners: listeners ? 'inherited' : 'bound',
         tracing: telemetry().tracing,
         shutdownBudget: describeBudget(config.shutdownBudget),
       },
@@ -54,18 +75,34 @@ export async function runService(options: ServiceOptions): Promise<number> {
       logger,
       info: options.info,
       startupChecks: options.startupChecks ?? [],
+      listeners,
     });
+    const supervisor = generation > 0 ? options.supervisor : undefined;
+    if (supervisor) followSupervisor(supervisor, service, logger, options.signals);
 
     let failure: unknown;
     try {
-      // A signal that came during boot means there is nothing to serve.
-      if (!signals.pending()) await service.listen();
-      // From here on the terminator takes signals, starting with one that came while binding.
-      signals.attach(service.terminator);
-      if (!service.lifecycle.shutdownSignal.aborted) await service.start();
+      if (config.listenersInherited) {
+        // On a shared socket the kernel hands over connections the moment a process listens: this one
+        // listens only once it can serve them, and a signal meanwhile stops the startup.
+        signals.attach(service.terminator);
+        const started = await service.start();
+        if (started === 'ready' && !service.lifecycle.shutdownSignal.aborted) {
+          const ports = await service.listen();
+          supervisor?.send({ type: 'ready', generation, ports });
+        }
+      } else {
+        // A signal that came during boot means there is nothing to serve.
+        if (!signals.pending()) await service.listen();
+        // From here on the terminator takes signals, starting with one that came while binding.
+        signals.attach(service.terminator);
+        if (!service.lifecycle.shutdownSignal.aborted) await service.start();
+      }
     } catch (error) {
       failure = error;
-      logger.fatal({ event: 'startup-failed', err: error }, `startup failed: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      logger.fatal({ event: 'startup-failed', err: error }, `startup failed: ${message}`);
+      supervisor?.send({ type: 'failed', generation, error: message });
       signals.attach(service.terminator);
       await service.stop('startup-failed');
     }
@@ -74,4 +111,24 @@ export async function runService(options: ServiceOptions): Promise<number> {
   } finally {
     signals.remove();
   }
+}
+
+/**
+ * A generation under the supervisor: a handoff message drains it (the next generation serves the same
+ * sockets already), losing the supervisor stops it, and SIGHUP is the supervisor's, not its own.
+ */
+function followSupervisor(channel: SupervisorChannel, service: Service, logger: Logger, signals: SignalSource) {
+  channel.on('message', (message) => {
+    if (!isHandoffMessage(message)) return;
+    logger.info({ event: 'handoff', phase: service.lifecycle.phase }, 'the next generation is ready: draining');
+    void service.stop(handoffTrigger);
+  });
+  channel.on('disconnect', () => {
+    if (service.lifecycle.shutdownSignal.aborted) return;
+    logger.warn({ event: 'supervisor-gone' }, 'the supervisor is gone: stopping');
+    void service.stop('supervisor-gone');
+  });
+  signals.on('SIGHUP', () =>
+    logger.warn({ event: 'signal', signal: 'SIGHUP' }, 'SIGHUP ignored: the supervisor restarts generations'),
+  );
 }

@@ -4,8 +4,8 @@ export type SignalName = 'SIGTERM' | 'SIGINT';
 
 /** Where signals come from: `process` in production, an EventEmitter in tests. */
 export interface SignalSource {
-  on(name: SignalName, listener: () => void): unknown;
-  off(name: SignalName, listener: () => void): unknown;
+  on(name: SignalName | 'SIGHUP', listener: () => void): unknown;
+  off(name: SignalName | 'SIGHUP', listener: () => void): unknown;
 }
 
 export const exitCodes = { ok: 0, failed: 1, interrupted: 130 } as const;

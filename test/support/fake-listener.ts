@@ -3,13 +3,14 @@ import { sleep } from '../../src/timing/sleep.js';
 
 /**
  * A test double of the app listener, for the terminator under fake timers: its in-flight requests take
- * `inFlightMs` (more than the close's deadline: 3 connections destroyed); it records `app-listener@<time>`
- * in `events` when closed; `closeAll` ends its open connections by hand.
+ * `inFlightMs` (more than the close's deadline: 3 connections destroyed); it records `stop-accepting@<time>` and
+ * `app-listener@<time>` in `events`; `closeAll` ends its open connections by hand.
  */
 export function fakeListener(events: string[], { inFlightMs = 0, connections = 0 } = {}) {
   let open = connections;
   const emptied = new Set<() => void>();
   const listener: DrainableListener = {
+    stopAccepting: () => events.push(`stop-accepting@${Date.now()}`),
     openConnections: () => open,
     whenNoConnections: (signal) =>
       new Promise((resolve) => {

@@ -13,8 +13,8 @@ function sources(dir = 'src'): string[] {
   });
 }
 
-/** A module's node in the diagram: its folder, or for an entry point at the top of src/ its name. */
-const nodeOf = (path: string) => (path.includes('/') ? path.split('/')[0]! : path.replace(/\.ts$/, ''));
+/** A module's node in the diagram: its folder, or for an entry point at the top of src/ `<name>Entry`. */
+const nodeOf = (path: string) => (path.includes('/') ? path.split('/')[0]! : `${path.replace(/\.ts$/, '')}Entry`);
 
 /** `from` → `to` for every import that crosses a folder (static and dynamic imports, types included). */
 function folderGraph(): string[] {
