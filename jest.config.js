@@ -33,6 +33,8 @@ export default {
     project('deploy', { globalSetup: '<rootDir>/test/support/deploy-tools-setup.mjs' }),
     // Rolling restarts behind HAProxy; slow, so `npm test` leaves it to `npm run test:rollout`.
     project('rollout', { slowTestThreshold: 120 }),
+    // Restarts on one host (the supervisor's SIGHUP, socket activation); `npm run test:restart`.
+    project('restart', { slowTestThreshold: 120 }),
   ],
   testTimeout: 60_000,
 };

@@ -18,7 +18,8 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 async function main(): Promise<number> {
   let config;
   try {
-    config = loadConfig(process.env);
+    // Checked as each generation will have it: with its sockets passed in.
+    config = loadConfig(process.env, { listenersInherited: true });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     supervisorLogger('info', pkg.name).fatal({ event: 'config-invalid', problems: error.problems }, error.message);

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Prints what the suites and the benchmark measured, from their reports under reports/, for .ci/run:
-//   node scripts/ci/print-reports.mjs SECTION...   (targets, process, rollout, bench, tests)
+//   node scripts/ci/print-reports.mjs SECTION...   (targets, process, rollout, restart, bench, tests)
 // A report that a section expects and cannot read is a failure: a FAILED line naming it and its writer,
 // and exit 1, after every section asked for has been printed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { formatSummary } from '../../test/bench/report.mjs';
+import { restartTable, summaryLine as restartSummary } from '../../test/support/restart/analysis.ts';
 import { reportLines } from '../../test/support/rollout/report.ts';
 
 const reports = new URL('../../reports/', import.meta.url);
@@ -60,6 +61,16 @@ const sections = {
     if (report && !report.scenarios?.length) problems.push('reports/rollout.json holds no scenario');
     if (report) for (const line of reportLines(report)) console.log(line);
   },
+  restart() {
+    const report = read('restart.json', 'test/restart/one-host-restart.test.ts');
+    if (report && !report.scenarios?.length) problems.push('reports/restart.json holds no scenario');
+    if (!report) return;
+    console.log(
+      `restart database target: ${report.database}; socket activation by systemd-socket-activate ${report.socketActivate}`,
+    );
+    for (const scenario of report.scenarios) console.log(restartSummary(scenario));
+    console.log(restartTable(report.scenarios));
+  },
   bench() {
     const report = read('bench.json', 'test/bench/bench.mjs');
     if (!report) return;
@@ -69,8 +80,10 @@ const sections = {
   /** Both Jest runs' counts together; the rollout suite's is absent when npm test failed and it did not run. */
   tests() {
     const runs = [read('jest.json', '`npm test -- --json`')];
-    if (existsSync(new URL('jest-rollout.json', reports)))
-      runs.push(read('jest-rollout.json', '`npm run test:rollout -- --json`'));
+    for (const suite of ['rollout', 'restart']) {
+      if (existsSync(new URL(`jest-${suite}.json`, reports)))
+        runs.push(read(`jest-${suite}.json`, `\`npm run test:${suite} -- --json\``));
+    }
     if (runs.includes(undefined)) return;
     const sum = (key) => runs.reduce((n, run) => n + run[key], 0);
     const skipped = sum('numPendingTests') + sum('numTodoTests');

@@ -29,11 +29,14 @@ export class ConfigError extends Error {
 }
 
 /** Reads every setting from `env` once and derives the rest; throws a ConfigError that lists every bad key. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  /** Overrides what LISTEN_FDS says: the supervisor checks the configuration its generations will have. */
+  { listenersInherited = (env.LISTEN_FDS ?? '') !== '' }: { listenersInherited?: boolean } = {},
+): Config {
   const { config, problems } = parseSettings(settings, env);
   if (problems.length > 0) throw new ConfigError(problems);
   const db = resolveDbTarget(config);
-  const listenersInherited = (env.LISTEN_FDS ?? '') !== '';
   const derived: Derived = {
     dbTarget: db.status === 'ok' ? db.target : undefined,
     shutdownBudget: shutdownBudget(config, { listenersInherited }),

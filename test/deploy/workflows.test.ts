@@ -82,6 +82,7 @@ describe('the GitHub workflows', () => {
       'test:process',
       'test:deploy',
       'test:rollout',
+      'test:restart',
     ]) {
       expect(commands).toContain(`npm run ${script}`);
     }
