@@ -40,10 +40,11 @@ export function inheritedListeners(
         : 'LISTEN_PID: not set; the protocol names the process the descriptors are for',
     );
   }
-  const names = (env.LISTEN_FDNAMES ?? '').split(':');
+  // Unset names nothing: ''.split(':') would be one empty name, which passes for one descriptor's.
+  const names = env.LISTEN_FDNAMES ? env.LISTEN_FDNAMES.split(':') : [];
   if (problems.length === 0 && names.length !== Number(count)) {
     problems.push(
-      `LISTEN_FDNAMES: ${JSON.stringify(env.LISTEN_FDNAMES ?? '')} names ${env.LISTEN_FDNAMES ? names.length : 0} of ${count} descriptor(s); name each app or admin (FileDescriptorName= in the .socket unit)`,
+      `LISTEN_FDNAMES: ${JSON.stringify(env.LISTEN_FDNAMES ?? '')} names ${names.length} of ${count} descriptor(s); name each app or admin (FileDescriptorName= in the .socket unit)`,
     );
   }
   const listeners: Partial<Record<ListenerName, number>> = {};
