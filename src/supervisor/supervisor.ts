@@ -182,10 +182,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     while (!current && !stopping) {
       await sleep(restartDelayMs, stopRequested.signal);
       if (stopping || current) return;
+      // Should this one fail, or die soon after it was ready, the next waits twice as long.
+      restartDelayMs = Math.min(options.restartDelayMaxMs, Math.max(1, restartDelayMs * 2));
       const next = await launch('restart');
       if (next.ready && !stopping) serve(next.generation);
       else if (!next.ready) {
-        restartDelayMs = Math.min(options.restartDelayMaxMs, Math.max(1, restartDelayMs * 2));
         logger.error(
           { event: 'restart-failed', ...ids(next.generation), cause: next.cause, restartInMs: restartDelayMs },
           `generation ${next.generation.number} failed (${next.cause}); the next starts in ${restartDelayMs} ms`,
