@@ -58,7 +58,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   let servingAtStop: Generation | undefined;
   const stopRequested = new AbortController();
   const running = new Set<Generation>();
-  let queue: Promise<void> = Promise.resolve();
+  // Restarts wait for the boot to serve; if it never does, the supervisor exits and they never run.
+  let booted!: () => void;
+  let queue: Promise<void> = new Promise((resolve) => (booted = resolve));
   const ids = (g: Generation) => ({ generation: g.number, generationPid: g.pid });
 
   /** Runs `action` after those queued before it: restarts never overlap. */
@@ -236,6 +238,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     }
     if (!stopping) serve(boot.generation);
     else servingAtStop = boot.generation;
+    booted();
     if (!stopping)
       await new Promise((resolve) => stopRequested.signal.addEventListener('abort', resolve, { once: true }));
     await queue;
