@@ -3,11 +3,16 @@ import { describeListening, inheritedListeners, ListenFdsError } from '../../src
 
 const pid = 4242;
 const everyFdIsASocket = () => true;
+const noUnixSockets = () => false;
 
 /** The problems inheritedListeners reports for `env`, or the listeners it returns. */
-function read(env: Record<string, string | undefined>, isSocket: (fd: number) => boolean = everyFdIsASocket) {
+function read(
+  env: Record<string, string | undefined>,
+  isSocket: (fd: number) => boolean = everyFdIsASocket,
+  isUnixSocket: (fd: number) => boolean = noUnixSockets,
+) {
   try {
-    return { listeners: inheritedListeners(env, pid, isSocket) };
+    return { listeners: inheritedListeners(env, pid, isSocket, isUnixSocket) };
   } catch (error) {
     if (!(error instanceof ListenFdsError)) throw error;
     return { problems: error.problems, message: error.message };
@@ -90,9 +95,17 @@ describe('inherited listeners (LISTEN_FDS)', () => {
 
   it('a descriptor that is not a socket (a file, a pipe, or closed)', () => {
     const onlyFd3 = (fd: number) => fd === 3;
-    expect(read({ LISTEN_FDS: '2', LISTEN_PID: String(pid), LISTEN_FDNAMES: 'app:admin' }, onlyFd3).problems).toEqual(
-      ['fd 4 (admin) is not a socket'],
-    );
+    expect(read({ LISTEN_FDS: '2', LISTEN_PID: String(pid), LISTEN_FDNAMES: 'app:admin' }, onlyFd3).problems).toEqual([
+      'fd 4 (admin) is not a socket',
+    ]);
+  });
+
+  it('a UNIX socket is not a TCP socket', () => {
+    const fd4IsUnix = (fd: number) => fd === 4;
+    expect(
+      read({ LISTEN_FDS: '2', LISTEN_PID: String(pid), LISTEN_FDNAMES: 'app:admin' }, everyFdIsASocket, fd4IsUnix)
+        .problems,
+    ).toEqual(['fd 4 (admin) is not a TCP socket (a UNIX socket)']);
   });
 
   it('every descriptor that is wrong is listed, not just the first', () => {
