@@ -88,6 +88,35 @@ describe('the built service on inherited sockets (LISTEN_FDS)', () => {
     expect(order.map((l) => l.phase ?? l.listener)).toEqual(['ready', 'admin', 'app']);
   });
 
+  it('on a socket that already listens (a previous process had it), a connection made while it starts waits, and is answered 200 once it is ready', async () => {
+    const sockets = await bindSockets();
+    const fds = [sockets.app.fd, sockets.admin.fd];
+    const previous = await startOnSockets(fds);
+    previous.kill('SIGTERM');
+    expect(await previous.exited).toMatchObject({ code: 0, signal: null });
+
+    db = await startStandinDatabase();
+    await db.refuseLogins(true);
+    const service = await startOnSockets(fds, { ...db.env, DB_CONNECT_RETRY_MIN_MS: '100' }, { waitFor: 'spawned' });
+    await service.waitForLog((l) => l.event === 'db-connect-retry');
+    let answeredWhileStarting = false;
+    const waiting = exchange(new Agent(), {
+      path: '/',
+      origin: { host: '127.0.0.1', port: sockets.app.port },
+      timeoutMs: 30_000,
+    }).then((result) => {
+      answeredWhileStarting = !service.logs.some((l) => l.event === 'phase' && l.phase === 'ready');
+      return result;
+    });
+    // Two more failed logins: the service is still starting, and the connection still waits.
+    await service.waitForLog((l) => l.event === 'db-connect-retry' && l.attempt === 3);
+
+    await db.refuseLogins(false);
+    const answered = await waiting;
+    expect(answered).toMatchObject({ status: 200 });
+    expect(answeredWhileStarting).toBe(false);
+  });
+
   it('LISTEN_PID of another process: exits 1 with a config-invalid line naming LISTEN_PID', async () => {
     const sockets = await bindSockets();
     const service = await startService({
