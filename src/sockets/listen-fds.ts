@@ -1,4 +1,4 @@
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
 /** The listener names this service takes from LISTEN_FDNAMES. */
@@ -21,13 +21,15 @@ export class ListenFdsError extends Error {
 /**
  * Reads systemd's socket-passing protocol: LISTEN_FDS descriptors from fd 3 on, meant for the process
  * LISTEN_PID, named by LISTEN_FDNAMES (`app`, `admin`). Undefined when LISTEN_FDS is not set. Checks that
- * each descriptor is a socket; whether it is TCP shows when the listener listens on it (see listenOn).
+ * each descriptor is a socket, and not a UNIX one; that it is TCP shows when the listener listens on it
+ * (describeListening).
  * @see https://www.freedesktop.org/software/systemd/man/latest/sd_listen_fds.html
  */
 export function inheritedListeners(
   env: Readonly<Record<string, string | undefined>>,
   pid: number = process.pid,
   isSocket: (fd: number) => boolean = socketDescriptor,
+  isUnixSocket: (fd: number) => boolean = unixSocketDescriptor,
 ): InheritedListeners | undefined {
   const count = env.LISTEN_FDS;
   if (count === undefined || count === '') return undefined;
@@ -40,10 +42,11 @@ export function inheritedListeners(
         : 'LISTEN_PID: not set; the protocol names the process the descriptors are for',
     );
   }
-  const names = (env.LISTEN_FDNAMES ?? '').split(':');
+  // Unset names nothing: ''.split(':') would be one empty name, which passes for one descriptor's.
+  const names = env.LISTEN_FDNAMES ? env.LISTEN_FDNAMES.split(':') : [];
   if (problems.length === 0 && names.length !== Number(count)) {
     problems.push(
-      `LISTEN_FDNAMES: ${JSON.stringify(env.LISTEN_FDNAMES ?? '')} names ${env.LISTEN_FDNAMES ? names.length : 0} of ${count} descriptor(s); name each app or admin (FileDescriptorName= in the .socket unit)`,
+      `LISTEN_FDNAMES: ${JSON.stringify(env.LISTEN_FDNAMES ?? '')} names ${names.length} of ${count} descriptor(s); name each app or admin (FileDescriptorName= in the .socket unit)`,
     );
   }
   const listeners: Partial<Record<ListenerName, number>> = {};
@@ -56,6 +59,8 @@ export function inheritedListeners(
         problems.push(`LISTEN_FDNAMES: ${name} is named twice`);
       } else if (!isSocket(fd)) {
         problems.push(`fd ${fd} (${name}) is not a socket`);
+      } else if (isUnixSocket(fd)) {
+        problems.push(`fd ${fd} (${name}) is not a TCP socket (a UNIX socket)`);
       } else {
         listeners[name as ListenerName] = fd;
       }
@@ -71,6 +76,27 @@ function socketDescriptor(fd: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Node cannot tell a socket's family, and a UNIX socket passed as a descriptor listens with no address,
+ * on which Fastify's listen throws from its `listening` handler before the service can say what is
+ * wrong. Linux lists every UNIX socket of the network namespace, by inode, in /proc/net/unix (columns:
+ * Num RefCount Protocol Flags Type St Inode Path). False where there is no /proc.
+ * @see https://man7.org/linux/man-pages/man5/proc_pid_net.5.html
+ */
+function unixSocketDescriptor(fd: number): boolean {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return false;
+  }
+  const inode = String(fstatSync(fd).ino);
+  return table
+    .split('\n')
+    .slice(1)
+    .some((line) => line.trim().split(/\s+/)[6] === inode);
 }
 
 /** What a listener says once it listens on an inherited descriptor: a TCP port, or the problem. */

@@ -58,7 +58,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
   let servingAtStop: Generation | undefined;
   const stopRequested = new AbortController();
   const running = new Set<Generation>();
-  let queue: Promise<void> = Promise.resolve();
+  // Restarts wait for the boot to serve; if it never does, the supervisor exits and they never run.
+  let booted!: () => void;
+  let queue: Promise<void> = new Promise((resolve) => (booted = resolve));
   const ids = (g: Generation) => ({ generation: g.number, generationPid: g.pid });
 
   /** Runs `action` after those queued before it: restarts never overlap. */
@@ -182,10 +184,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     while (!current && !stopping) {
       await sleep(restartDelayMs, stopRequested.signal);
       if (stopping || current) return;
+      // Should this one fail, or die soon after it was ready, the next waits twice as long.
+      restartDelayMs = Math.min(options.restartDelayMaxMs, Math.max(1, restartDelayMs * 2));
       const next = await launch('restart');
       if (next.ready && !stopping) serve(next.generation);
       else if (!next.ready) {
-        restartDelayMs = Math.min(options.restartDelayMaxMs, Math.max(1, restartDelayMs * 2));
         logger.error(
           { event: 'restart-failed', ...ids(next.generation), cause: next.cause, restartInMs: restartDelayMs },
           `generation ${next.generation.number} failed (${next.cause}); the next starts in ${restartDelayMs} ms`,
@@ -235,6 +238,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     }
     if (!stopping) serve(boot.generation);
     else servingAtStop = boot.generation;
+    booted();
     if (!stopping)
       await new Promise((resolve) => stopRequested.signal.addEventListener('abort', resolve, { once: true }));
     await queue;

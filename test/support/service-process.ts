@@ -30,6 +30,13 @@ export interface StartOptions {
   entry?: string;
   /** Resolve once the service logged `phase ready` (default), once it listens, or at once. */
   waitFor?: 'ready' | 'listening' | 'spawned';
+  /** Descriptors of this process that the child gets as its fd 3, 4, … (sockets to inherit). */
+  fds?: readonly number[];
+  /**
+   * Sets LISTEN_PID to the child's own pid, as systemd does: a shell sets it to its `$$` and execs
+   * node, which keeps that pid (as src/supervisor/generation.ts starts a generation).
+   */
+  listenPidIsChild?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -53,7 +60,11 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
   // The service runs as in production, tracing loaded first (it stays off unless a test turns it on).
   const instrumentation = pathToFileURL(resolve(process.cwd(), 'dist/instrumentation.js')).href;
   const preload = entry === resolve(process.cwd(), 'dist/main.js') ? ['--import', instrumentation] : [];
-  const child = spawn(process.execPath, [...preload, entry], {
+  const node = [process.execPath, ...preload, entry];
+  const [command, ...args] = options.listenPidIsChild
+    ? ['/bin/sh', '-c', 'LISTEN_PID=$$ exec "$@"', 'sh', ...node]
+    : node;
+  const child = spawn(command!, args, {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
@@ -64,7 +75,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
       OTEL_SDK_DISABLED: 'true',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.fds ?? [])],
   });
   running.add(child);
   const logs: LogLine[] = [];

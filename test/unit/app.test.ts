@@ -45,6 +45,33 @@ describe('probes', () => {
   });
 });
 
+describe('probes in a shutdown', () => {
+  it.each<[string, number]>([
+    ['handoff', 200],
+    ['SIGTERM', 503],
+  ])('begun by %s, /readyz answers %i on both listeners through draining and closing', async (trigger, ready) => {
+    const { app, admin, lifecycle, reach } = await build();
+    reach('ready');
+    lifecycle.beginShutdown(trigger);
+    for (const phase of ['draining', 'closing'] as const) {
+      lifecycle.enter(phase);
+      for (const instance of [app, admin]) {
+        const readyz = await instance.inject('/readyz');
+        expect([phase, readyz.statusCode]).toEqual([phase, ready]);
+        expect(readyz.json()).toMatchObject({ phase });
+      }
+    }
+  });
+
+  it('begun by handoff, /readyz answers 503 once stopped', async () => {
+    const { app, admin, lifecycle, reach } = await build();
+    reach('ready');
+    lifecycle.beginShutdown('handoff');
+    for (const phase of ['draining', 'closing', 'stopped'] as const) lifecycle.enter(phase);
+    for (const instance of [app, admin]) expect((await instance.inject('/readyz')).statusCode).toBe(503);
+  });
+});
+
 describe('business routes', () => {
   it('while starting, answer 503 with Retry-After and a stable code', async () => {
     const { app } = await build();

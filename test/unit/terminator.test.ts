@@ -35,7 +35,7 @@ function closer(
   };
 }
 
-function setup(config: Partial<TerminatorConfig> = {}, listenerOptions = {}) {
+function setup(config: Partial<TerminatorConfig> = {}, listenerOptions = {}, { listenersInherited = false } = {}) {
   const events: string[] = [];
   const { logger, lines } = memoryLogger();
   const lifecycle = createLifecycle({ logger, now: () => Date.now() });
@@ -45,6 +45,7 @@ function setup(config: Partial<TerminatorConfig> = {}, listenerOptions = {}) {
     listener,
     config: { ...defaults, ...config },
     logger,
+    listenersInherited,
     now: () => Date.now(),
   });
   lifecycle.onPhase((phase) => events.push(`${phase}@${Date.now()}`));
@@ -308,5 +309,137 @@ describe('terminator', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(await second).toBe(await first);
     expect(events.filter((e) => e.startsWith('app-listener'))).toHaveLength(1);
+  });
+});
+
+describe('terminator, on inherited listeners (LISTEN_FDS: the socket outlives the process)', () => {
+  const inherited = { listenersInherited: true };
+
+  it('SIGTERM stops accepting at once, sweeps keep-alive connections for DRAIN_SWEEP_MS, then closes', async () => {
+    const { events, lifecycle, terminator } = setup({}, { connections: 4, inFlightMs: 200 }, inherited);
+    lifecycle.addCloser(closer(events, 'admin-listener', 'admin'));
+    lifecycle.addCloser(closer(events, 'database', 'resources'));
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(999);
+    expect(lifecycle.phase).toBe('draining');
+    await jest.advanceTimersByTimeAsync(201);
+    // The timeline first, so a drain that waits for something else fails here rather than at the timeout.
+    expect(events).toEqual([
+      'ready@0',
+      'draining@0',
+      'stop-accepting@0',
+      'closing@1000',
+      'app-listener@1000',
+      'database@1200',
+      'admin-listener@1200',
+      'stopped@1200',
+    ]);
+    expect(await terminator.done).toEqual({ exitCode: 0, forced: [], durationMs: 1200 });
+  });
+
+  it('the sweep ends as soon as the last keep-alive connection has closed', async () => {
+    const { events, lifecycle, terminator, closeAll } = setup({}, { connections: 4 }, inherited);
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(150);
+    expect(lifecycle.phase).toBe('draining');
+    closeAll();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(events).toEqual([
+      'ready@0',
+      'draining@0',
+      'stop-accepting@0',
+      'closing@150',
+      'app-listener@150',
+      'stopped@150',
+    ]);
+    await terminator.done;
+  });
+
+  it('with no connection open, it goes from draining to closing at once', async () => {
+    const { events, lifecycle, terminator } = setup({}, {}, inherited);
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(events).toEqual(['ready@0', 'draining@0', 'stop-accepting@0', 'closing@0', 'app-listener@0', 'stopped@0']);
+    const report = await terminator.done;
+    expect(report).toEqual({ exitCode: 0, forced: [], durationMs: 0 });
+  });
+
+  it.each(['http', 'sleep', 'none'] as const)(
+    'PRESTOP_MODE=%s: no DRAIN_DELAY_MS wait, and no complaint about a missing /prestop',
+    async (prestopMode) => {
+      const { events, lines, lifecycle, terminator } = setup(
+        { prestopMode, drainDelayMs: 20_000, drainSweepMs: 700 },
+        { connections: 2 },
+        inherited,
+      );
+      lifecycle.enter('ready');
+      terminator.signal('SIGTERM');
+      await jest.advanceTimersByTimeAsync(700);
+      expect(events).toEqual([
+        'ready@0',
+        'draining@0',
+        'stop-accepting@0',
+        'closing@700',
+        'app-listener@700',
+        'stopped@700',
+      ]);
+      await terminator.done;
+      expect(lines.filter((l) => l.event === 'prestop-missed')).toEqual([]);
+    },
+  );
+
+  it('a handoff drains the same way, and the timeline says the listeners are inherited', async () => {
+    const { events, lines, lifecycle, terminator } = setup({}, { connections: 1 }, inherited);
+    lifecycle.enter('ready');
+    void terminator.shutdown('handoff');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(events).toEqual([
+      'ready@0',
+      'draining@0',
+      'stop-accepting@0',
+      'closing@1000',
+      'app-listener@1000',
+      'stopped@1000',
+    ]);
+    const report = await terminator.done;
+    expect(report).toEqual({ exitCode: 0, forced: [], durationMs: 1000 });
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        event: 'phase',
+        phase: 'draining',
+        trigger: 'handoff',
+        listeners: 'inherited',
+        drainSweepMs: 1000,
+      }),
+    );
+  });
+
+  it('in-flight requests past SHUTDOWN_TIMEOUT_MS are still destroyed, and reported', async () => {
+    const { lifecycle, terminator } = setup(
+      { shutdownTimeoutMs: 800 },
+      { connections: 3, inFlightMs: 60_000 },
+      inherited,
+    );
+    lifecycle.enter('ready');
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(1800);
+    expect(lifecycle.phase).toBe('stopped');
+    const report = await terminator.done;
+    expect(report).toEqual({
+      exitCode: 1,
+      forced: [{ step: 'app-listener', what: '3 connection(s) destroyed at SHUTDOWN_TIMEOUT_MS 800' }],
+      durationMs: 1800,
+    });
+  });
+
+  it('SIGTERM while starting skips the drain: it never accepted a connection', async () => {
+    const { events, terminator } = setup({}, { connections: 0 }, inherited);
+    terminator.signal('SIGTERM');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(events).toEqual(['closing@0', 'app-listener@0', 'stopped@0']);
+    await terminator.done;
   });
 });
