@@ -43,6 +43,7 @@ export interface ServiceOptions {
 export async function runService(options: ServiceOptions): Promise<number> {
   // Installed before anything else, so a signal during boot is never the default kill.
   const signals = latchSignals(options.signals, options.exit);
+  let unfollow = () => {};
   try {
     let config: Config;
     let listeners: InheritedListeners | undefined;
@@ -78,7 +79,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
       listeners,
     });
     const supervisor = generation > 0 ? options.supervisor : undefined;
-    if (supervisor) followSupervisor(supervisor, service, logger, options.signals);
+    if (supervisor) unfollow = followSupervisor(supervisor, service, logger, options.signals);
 
     let failure: unknown;
     try {
@@ -110,14 +111,21 @@ export async function runService(options: ServiceOptions): Promise<number> {
     return failure === undefined ? report.exitCode : exitCodes.failed;
   } finally {
     signals.remove();
+    unfollow();
   }
 }
 
 /**
  * A generation under the supervisor: a handoff message drains it (the next generation serves the same
  * sockets already), losing the supervisor stops it, and SIGHUP is the supervisor's, not its own.
+ * Returns what takes the SIGHUP listener off again.
  */
-function followSupervisor(channel: SupervisorChannel, service: Service, logger: Logger, signals: SignalSource) {
+function followSupervisor(
+  channel: SupervisorChannel,
+  service: Service,
+  logger: Logger,
+  signals: SignalSource,
+): () => void {
   channel.on('message', (message) => {
     if (!isHandoffMessage(message)) return;
     logger.info({ event: 'handoff', phase: service.lifecycle.phase }, 'the next generation is ready: draining');
@@ -128,7 +136,8 @@ function followSupervisor(channel: SupervisorChannel, service: Service, logger: 
     logger.warn({ event: 'supervisor-gone' }, 'the supervisor is gone: stopping');
     void service.stop('supervisor-gone');
   });
-  signals.on('SIGHUP', () =>
-    logger.warn({ event: 'signal', signal: 'SIGHUP' }, 'SIGHUP ignored: the supervisor restarts generations'),
-  );
+  const onHup = () =>
+    logger.warn({ event: 'signal', signal: 'SIGHUP' }, 'SIGHUP ignored: the supervisor restarts generations');
+  signals.on('SIGHUP', onHup);
+  return () => signals.off('SIGHUP', onHup);
 }
