@@ -321,6 +321,29 @@ describe(`${restarts} restarts on one host, on one port, under keep-alive, one-s
     expect(exit).toMatchObject({ code: 0 });
   }, 120_000);
 
+  it('crash: a generation killed outright is replaced, and a connection made while none serves waits for the next one instead of being refused', async () => {
+    const supervisor = startSupervisor(serviceEnv({ SUPERVISOR_RESTART_DELAY_MIN_MS: '500' }));
+    const first = await supervisor.waitFor(supervisorLine('generation-ready', (l) => l.generation === 1));
+    const port = portOf(supervisor, 'app');
+    process.kill(first.generationPid as number, 'SIGKILL');
+    await supervisor.waitFor(supervisorLine('crash', (l) => l.generation === 1));
+    // Nothing serves now: the connection waits in the socket's queue for generation 2.
+    const startedAt = performance.now();
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const waitedMs = performance.now() - startedAt;
+    await supervisor.waitFor(supervisorLine('generation-ready', (l) => l.generation === 2));
+    expect(response.status).toBe(200);
+    expect(waitedMs).toBeGreaterThan(100);
+    const metrics = await (await fetch(`http://127.0.0.1:${portOf(supervisor, 'admin')}/metrics`)).text();
+    expect(metrics).toMatch(/^service_generation 2$/m);
+    expect(supervisor.lines.filter(supervisorLine('generation-start')).map((l) => l.reason)).toEqual([
+      'boot',
+      'restart',
+    ]);
+    const { exit } = await stopSupervisor(supervisor);
+    expect(exit).toMatchObject({ code: 0 });
+  });
+
   it('control: generations that hand over by closing their listener and every connection at once, with no drain, lose requests, so the suite can fail', async () => {
     const supervisor = startSupervisor(
       serviceEnv({
