@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { prepareDatabase, retryUntilReady } from './db/startup.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, flushLogs } from './observability/logger.js';
 import { withDeadline } from './timing/deadline.js';
 
 /**
@@ -46,4 +46,6 @@ async function main(): Promise<number> {
   return 1;
 }
 
-process.exit(await main());
+const code = await main();
+await flushLogs();
+process.exit(code);

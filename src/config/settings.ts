@@ -33,7 +33,16 @@ export const settings = {
   logRequests: boolean({
     env: 'LOG_REQUESTS',
     default: true,
-    description: 'Log one line per request received and completed on the app listener.',
+    description:
+      'Log one line per request on the app listener, once it is answered: method, URL, route, status, duration, request id (and trace ids with tracing on). Probes are not logged.',
+  }),
+  logFlushIntervalMs: integer({
+    env: 'LOG_FLUSH_INTERVAL_MS',
+    default: 100,
+    min: 0,
+    max: 10_000,
+    description:
+      'Log lines are buffered and written in batches: at most this long after the line, sooner under load; every line is flushed, in order, before the process exits. 0: each line written at once (synchronously, at a cost per request).',
   }),
   prestopMode: oneOf({
     env: 'PRESTOP_MODE',

@@ -13,6 +13,14 @@ const delaySchema = {
   },
 } as const;
 
+const crashSchema = {
+  querystring: {
+    type: 'object',
+    properties: { kind: { type: 'string', enum: ['exception', 'rejection'], default: 'exception' } },
+    additionalProperties: false,
+  },
+} as const;
+
 /**
  * Routes for exercising rollouts by hand or in tests, like podinfo's; only served when DEBUG_ROUTES=true.
  * @see https://github.com/stefanprodan/podinfo#api
@@ -37,6 +45,22 @@ export const debugRoutes: FastifyPluginAsync<{ delayMaxMs: number; db: QueryExec
     while (performance.now() < until);
     return { busyMs: ms };
   });
+
+  // A bug outside any request (in a timer, an event handler, a forgotten promise), like podinfo's /panic:
+  // the crash is logged as one JSON line, the log flushed, and the process exits 1 (run-service.ts).
+  app.post<{ Querystring: { kind: 'exception' | 'rejection' } }>(
+    '/debug/crash',
+    { schema: crashSchema },
+    async (request, reply) => {
+      const { kind } = request.query;
+      setImmediate(() => {
+        const error = new Error(`crash asked for by POST /debug/crash (${kind})`);
+        if (kind === 'rejection') void Promise.reject(error);
+        else throw error;
+      });
+      return reply.code(202).send({ crashing: kind });
+    },
+  );
 
   // A statement that runs `ms` on the server (WAITFOR DELAY): an in-flight query for shutdown tests.
   app.get<{ Params: { ms: number } }>('/debug/db-delay/:ms', { schema: delaySchema }, async (request, reply) => {

@@ -1,6 +1,4 @@
 import { register } from 'node:module';
-import type { IncomingMessage } from 'node:http';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { TediousInstrumentation } from '@opentelemetry/instrumentation-tedious';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -8,14 +6,12 @@ import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { setTelemetry } from './telemetry.js';
 
-/** Probe, metrics and preStop traffic would drown the traces; none of it is traced. */
-const untracedPaths: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics', '/prestop']);
-
-const isUntraced = (url: string | undefined) => untracedPaths.has((url ?? '').split('?', 1)[0]!);
-
 /**
- * Starts the OpenTelemetry SDK for traces: HTTP server, Fastify and tedious instrumentation, exported
- * as the standard OTEL_* variables say (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, OTEL_BSP_* …).
+ * Starts the OpenTelemetry SDK for traces, exported as the standard OTEL_* variables say
+ * (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER and _ARG, OTEL_BSP_* …): outgoing HTTP calls and
+ * tedious's statements. Incoming requests get one span each from the service itself
+ * (request-span.ts), not from the HTTP server instrumentation, which costs several times a request
+ * whether the request is sampled or not.
  * The app is ESM importing CommonJS packages, so the import-in-the-middle loader hook has to be in
  * place before they load; it wraps only the modules an instrumentation asked for.
  * @see https://github.com/open-telemetry/opentelemetry-js/blob/main/doc/esm-support.md
@@ -36,16 +32,7 @@ export async function startTracing(service: { name: string; version: string }): 
     metricReaders: process.env.OTEL_METRICS_EXPORTER ? undefined : [],
     logRecordProcessors: process.env.OTEL_LOGS_EXPORTER ? undefined : [],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request: IncomingMessage) => isUntraced(request.url),
-      }),
-      new FastifyOtelInstrumentation({
-        // Hooks into every Fastify instance as it is created (diagnostics channel): the composition root stays as it is.
-        registerOnInitialization: true,
-        ignorePaths: (route: { url?: string }) => isUntraced(route.url),
-        // A span per request and per route handler; one per hook would mostly measure nothing.
-        instrumentHooks: false,
-      }),
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       new TediousInstrumentation(),
     ],
   });

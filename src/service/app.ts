@@ -9,7 +9,9 @@ import { overloadProtection } from '../http/overload.js';
 import { probeRoutes } from '../http/probes.js';
 import { startupGate } from '../http/startup-gate.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
+import { requestLog } from '../observability/request-log.js';
 import { requestMetrics } from '../observability/request-metrics.js';
+import { requestSpans } from '../observability/request-span.js';
 import { createOrdersRepository } from '../orders/repository.js';
 import { orderRoutes } from '../orders/routes.js';
 import { errorCatalogue } from './error-catalogue.js';
@@ -25,6 +27,8 @@ export interface AppDeps {
   readonly registry: Registry;
   /** The query executor; without a configured database every query rejects with DB_NOT_CONFIGURED. */
   readonly db: QueryExecutor;
+  /** Tracing is on (instrumentation.ts started the SDK): every request gets a span. */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -35,10 +39,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const { lifecycle, registry } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
-    logController: new LogController({
-      // Probe traffic every few seconds would drown the request log.
-      disableRequestLogging: (request) => !config.logRequests || probePaths.has(request.url),
-    }),
+    // Fastify's two lines per request are replaced by one, once answered (request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // Draining is ours (connection-drain.ts): no 503 for requests on open connections, no cut sockets.
     return503OnClosing: false,
     forceCloseConnections: false,
@@ -49,9 +51,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ajv: { customOptions: { removeAdditional: false } },
   });
 
+  // First, so that every later hook and handler runs in the request's span.
+  if (deps.tracing) await app.register(requestSpans, { untracedPaths: probePaths });
   await app.register(errorHandlerPlugin, { catalogue: errorCatalogue });
   await app.register(connectionDrainPlugin, { lifecycle });
   await app.register(requestMetrics, { registry });
+  if (config.logRequests) await app.register(requestLog, { unloggedPaths: probePaths });
 
   await app.register(probeRoutes, { lifecycle });
   await app.register(async (business) => {

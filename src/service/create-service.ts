@@ -97,7 +97,14 @@ export async function createService(config: Config, deps: ServiceDeps): Promise<
   if (database.startupCheck) lifecycle.addStartupCheck(database.startupCheck);
   if (database.closer) lifecycle.addCloser(database.closer);
 
-  const app = await buildApp(config, { logger, info, lifecycle, registry, db: database.executor });
+  const app = await buildApp(config, {
+    logger,
+    info,
+    lifecycle,
+    registry,
+    db: database.executor,
+    tracing: telemetry.tracing,
+  });
   const terminator = createTerminator({
     lifecycle,
     listener: app.connectionDrain,

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { describeBudget } from '../config/shutdown-budget.js';
 import { handoffTrigger } from '../http/probes.js';
 import type { StartupCheck } from '../lifecycle/lifecycle.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, flushLogs } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
 import { inheritedListeners, ListenFdsError, type InheritedListeners } from '../sockets/listen-fds.js';
 import { isHandoffMessage, type GenerationMessage } from '../supervisor/protocol.js';
@@ -33,6 +33,17 @@ export interface ServiceOptions {
   readonly supervisor?: SupervisorChannel;
   /** This process's id, which LISTEN_PID must name; `process.pid` unless a test says otherwise. */
   readonly pid?: number;
+  /**
+   * Where uncaught exceptions and unhandled rejections are reported (`process`): each is logged as one
+   * JSON line, the log is flushed, and the process exits 1.
+   */
+  readonly crashes?: CrashSource;
+}
+
+/** `process`, as far as crashes go. */
+export interface CrashSource {
+  on(event: 'uncaughtException' | 'unhandledRejection', listener: (error: unknown) => void): unknown;
+  off(event: 'uncaughtException' | 'unhandledRejection', listener: (error: unknown) => void): unknown;
 }
 
 /**
@@ -44,6 +55,15 @@ export async function runService(options: ServiceOptions): Promise<number> {
   // Installed before anything else, so a signal during boot is never the default kill.
   const signals = latchSignals(options.signals, options.exit);
   let unfollow = () => {};
+  // Until the configuration says how to log, a crash is logged the default way.
+  let crashLogger: Logger | undefined;
+  const onCrash = (error: unknown) => {
+    const logger = crashLogger ?? options.logger ?? createLogger('info', { service: options.info.name });
+    logger.fatal({ event: 'crash', err: error }, `crashed: ${error instanceof Error ? error.message : String(error)}`);
+    void flushLogs().then(() => options.exit(exitCodes.failed));
+  };
+  options.crashes?.on('uncaughtException', onCrash);
+  options.crashes?.on('unhandledRejection', onCrash);
   try {
     let config: Config;
     let listeners: InheritedListeners | undefined;
@@ -59,7 +79,12 @@ export async function runService(options: ServiceOptions): Promise<number> {
     const generation = config.serviceGeneration;
     const logger =
       options.logger ??
-      createLogger(config.logLevel, { service: options.info.name, ...(generation > 0 && { generation }) });
+      createLogger(
+        config.logLevel,
+        { service: options.info.name, ...(generation > 0 && { generation }) },
+        { flushIntervalMs: config.logFlushIntervalMs },
+      );
+    crashLogger = logger;
     logger.info(
       {
         event: 'boot',
@@ -112,6 +137,8 @@ export async function runService(options: ServiceOptions): Promise<number> {
   } finally {
     signals.remove();
     unfollow();
+    options.crashes?.off('uncaughtException', onCrash);
+    options.crashes?.off('unhandledRejection', onCrash);
   }
 }
 

@@ -33,8 +33,9 @@ async function ancestry(receiver: OtlpReceiver, span: ReceivedSpan): Promise<Rec
   return chain;
 }
 
+/** Every line of the requests to `url`: the access line names the URL, the others share its reqId. */
 const requestLogs = (logs: readonly LogLine[], url: string) => {
-  const reqIds = new Set(logs.filter((l) => (l.req as { url?: string } | undefined)?.url === url).map((l) => l.reqId));
+  const reqIds = new Set(logs.filter((l) => l.event === 'request' && l.url === url).map((l) => l.reqId));
   return logs.filter((l) => reqIds.has(l.reqId));
 };
 
@@ -52,20 +53,27 @@ describe('the built service with tracing on, exporting to a local OTLP/HTTP rece
     const response = await fetch(`${app}/orders/1`);
     expect(response.status).toBe(404);
     const statement = await otlp.waitForSpan(isFindOrder);
-    const [, handler, request, server, ...above] = await ancestry(otlp, statement);
+    // One span per request, the statement's parent: no span per hook, handler or HTTP layer.
+    const [, server, ...above] = await ancestry(otlp, statement);
     expect(statement).toMatchObject({ kind: clientKind, attributes: { 'db.system.name': 'microsoft.sql_server' } });
-    expect(handler?.name).toMatch(/^handler - /);
-    expect(request).toMatchObject({ name: 'request', attributes: { 'http.route': '/orders/:id' } });
     expect(server).toMatchObject({
       name: 'GET /orders/:id',
       kind: serverKind,
       serviceName: 'k8s-service-starter',
-      attributes: { 'url.path': '/orders/1', 'http.response.status_code': 404 },
+      attributes: {
+        'http.request.method': 'GET',
+        'url.scheme': 'http',
+        'url.path': '/orders/1',
+        'http.route': '/orders/:id',
+        'http.response.status_code': 404,
+        'network.protocol.version': '1.1',
+      },
     });
     expect(above).toEqual([]);
 
+    // One access line per request, and it carries the trace: it is the first line of the request, too.
     const logs = requestLogs(pod.logs, '/orders/1');
-    expect(logs.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(logs.map((l) => l.msg)).toEqual(['GET /orders/:id 404 ' + String(logs[0]?.durationMs) + ' ms']);
     for (const line of logs) expect(line).toMatchObject({ trace_id: statement.traceId, span_id: server!.spanId });
 
     // The preStop hook, then SIGTERM: the flush at exit delivers whatever is left, so an absent span was never made.
@@ -145,6 +153,51 @@ describe('the built service with tracing on, exporting to a local OTLP/HTTP rece
     );
   });
 
+  it('follows the client’s traceparent and OTEL_TRACES_SAMPLER, and a POST’s statements are children of its span', async () => {
+    db = await startStandinDatabase();
+    otlp = await startOtlpReceiver();
+    // Root requests are never sampled; a request whose caller sampled it is (ParentBased).
+    const pod = await startService({
+      env: {
+        ...db.env,
+        ...otlp.env,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+        LOG_REQUESTS: 'true',
+        DRAIN_DELAY_MS: '0',
+      },
+    });
+    const [traceId, parentId] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'];
+    const created = await fetch(`http://127.0.0.1:${pod.appPort}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${parentId}-01` },
+      body: JSON.stringify({ customerId: 'c-1', sku: 'sku-1', quantity: 2 }),
+    });
+    expect(created.status).toBe(201);
+    const unsampled = await fetch(`http://127.0.0.1:${pod.appPort}/`);
+    expect(unsampled.status).toBe(200);
+    pod.kill('SIGTERM');
+    expect(await pod.exited).toMatchObject({ code: 0, signal: null });
+
+    const server = otlp.spans.find((s) => s.kind === serverKind);
+    expect(server).toMatchObject({
+      traceId,
+      parentSpanId: parentId,
+      name: 'POST /orders',
+      attributes: { 'http.route': '/orders', 'http.response.status_code': 201 },
+    });
+    // The body is read on the socket's own async context; the insert still belongs to the request.
+    const insert = otlp.spans.find((s) => String(s.attributes['db.query.text']).startsWith('INSERT INTO dbo.orders'));
+    expect(insert).toMatchObject({ traceId, parentSpanId: server!.spanId, kind: clientKind });
+    // Nothing of the unsampled request (nor of the unsampled shutdown) was exported...
+    expect(otlp.spans.filter((s) => s.traceId !== traceId)).toEqual([]);
+    // ...but its log line still carries the ids it was given.
+    const lines = pod.logs.filter((l) => l.event === 'request');
+    expect(lines[0]).toMatchObject({ url: '/orders', trace_id: traceId, span_id: server!.spanId });
+    expect(lines[1]).toMatchObject({ url: '/', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(lines[1]!.trace_id).not.toBe(traceId);
+  });
+
   it('with OTEL_SDK_DISABLED=true nothing is exported, logs carry no trace_id, and the service works as without tracing', async () => {
     db = await startStandinDatabase();
     otlp = await startOtlpReceiver();
@@ -163,7 +216,7 @@ describe('the built service with tracing on, exporting to a local OTLP/HTTP rece
     pod.kill('SIGTERM');
     expect(await pod.exited).toMatchObject({ code: 0, signal: null });
     expect(otlp.requests).toEqual([]);
-    expect(requestLogs(pod.logs, `/orders/${id}`)).toHaveLength(2);
+    expect(requestLogs(pod.logs, `/orders/${id}`)).toHaveLength(1);
     expect(pod.logs.filter((l) => 'trace_id' in l || 'span_id' in l)).toEqual([]);
     expect(pod.logs.filter((l) => l.event === 'shutdown-step').map((l) => l.step)).not.toContain('telemetry');
   });
