@@ -88,7 +88,7 @@ function droppedCell(spans) {
   if (spans.roundsDropped === 0) return 'none';
   const parts = [];
   if (spans.sdkDroppedSpans) parts.push(`${spans.sdkDroppedSpans} (SDK)`);
-  if (spans.missingSpans) parts.push(`${spans.missingSpans} missing`);
+  if (spans.missingSpans) parts.push(`≥ ${spans.missingSpans} missing`);
   return parts.join(', ');
 }
 
@@ -152,8 +152,10 @@ export function formatMarkdown(summary) {
       const spans = s.spans
         ? `${fixed(s.spans.spansPerRequestMedian, 2)} (${s.spans.spansPerTrace} per trace), dropped: ${droppedCell(s.spans)}`
         : '';
+      const lines =
+        s.stdoutLinesPerRequestMedian >= 0.01 ? `, ${fixed(s.stdoutLinesPerRequestMedian, 2)} lines/request` : '';
       return (
-        `| \`${s.target}\`${path} | ${s.logging} | ${s.tracing} | ${fixed(s.serverCpuMicrosPerRequestMedian, 1)} µs | ` +
+        `| \`${s.target}\`${path} | ${s.logging}${lines} | ${s.tracing} | ${fixed(s.serverCpuMicrosPerRequestMedian, 1)} µs | ` +
         `${ratioCell(s)} | ${thousands(s.requestsPerSecondMedian)} | ${spans} |`
       );
     }),

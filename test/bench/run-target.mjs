@@ -93,7 +93,7 @@ function describeRun(run) {
     const { received, spansPerRequest, expectedPerRequest, sdkDroppedSpans, missingSpans } = run.spans;
     parts.push(
       `sink: ${received} spans in ${run.sink.exports} exports, ${spansPerRequest.toFixed(3)}/req ` +
-        `(expected ${expectedPerRequest.toFixed(3)}), SDK dropped ${sdkDroppedSpans}, missing ${missingSpans}`,
+        `(expected ${expectedPerRequest.toFixed(3)}), SDK dropped ${sdkDroppedSpans}, missing at least ${missingSpans}`,
     );
   }
   return parts.join(', ');

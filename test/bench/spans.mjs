@@ -36,6 +36,8 @@ export function accountSpans({ received, tracesBySpans, requests, sampleRatio, s
   };
   if (sampleRatio === 1) {
     // Every request is traced: fewer spans than a whole trace per answered request means some were lost.
+    // A lower bound: requests in flight as a run ended were served and traced but not counted as answered,
+    // so the SDK's own count is the one to believe when it gives one.
     account.missingSpans = Math.max(0, Math.round(spansPerTrace * requests - received));
   } else {
     // Which traces are sampled is random (by trace id): a shortfall means loss only beyond chance.

@@ -66,7 +66,7 @@ export const targets = [
   },
   {
     name: 'fastify-logger',
-    logging: 'Fastify `logger: true` (2 lines/request)',
+    logging: 'Fastify `logger: true`',
     tracing: 'none',
     command: () => ({ nodeArgs: [bench('fastify-logger.mjs')], env: helloEnv }),
   },
