@@ -74,7 +74,8 @@ const sections = {
   bench() {
     const report = read('bench.json', 'test/bench/bench.mjs');
     if (!report) return;
-    const label = `bench (${report.settings.quick ? 'quick, ' : ''}${report.settings.strict ? 'judged' : 'not judged'})`;
+    const { quick, strict } = report.settings;
+    const label = `bench (${quick ? 'quick, not judged' : strict ? 'judged, --strict' : 'judged, informational'})`;
     for (const line of formatSummary(report.summary, report.settings).split('\n')) console.log(`${label}: ${line}`);
   },
   /** Both Jest runs' counts together; the rollout suite's is absent when npm test failed and it did not run. */

@@ -34,8 +34,11 @@ function cpuMeter(serverPid, helperPids) {
   };
 }
 
-export async function measure(server, { connections, durationS, warmupS }, helperPids = []) {
-  const url = `http://127.0.0.1:${server.appPort}/`;
+const failuresOf = (result) => result.errors + result.timeouts + result.non2xx;
+
+/** Warm-up, then the measured run, of `GET path` (default `/`); the server's CPU is read around the latter. */
+export async function measure(server, { connections, durationS, warmupS, path = '/' }, helperPids = []) {
+  const url = `http://127.0.0.1:${server.appPort}${path}`;
   const warmup = warmupS > 0 ? await fire(url, { connections, durationS: warmupS }) : undefined;
 
   const cpuUsed = cpuMeter(server.pid, helperPids);
@@ -46,6 +49,8 @@ export async function measure(server, { connections, durationS, warmupS }, helpe
   return {
     requestsPerSecond: result.requests.average,
     requestsTotal: result.requests.total,
+    // Sent but unanswered when the run ended (at most one per connection): the server may still serve them.
+    requestsSent: result.requests.sent,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     latencyMaxMs: result.latency.max,
@@ -64,5 +69,7 @@ export async function measure(server, { connections, durationS, warmupS }, helpe
     otherCpuPercent: percentOfWall(cpu.otherMs),
     durationS: result.duration,
     warmupRequests: warmup?.requests.total ?? 0,
+    warmupRequestsSent: warmup?.requests.sent ?? 0,
+    warmupFailed: warmup ? failuresOf(warmup) : 0,
   };
 }

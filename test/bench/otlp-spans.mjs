@@ -1,5 +1,6 @@
-// Counts the spans in an OTLP trace export, so the bench can show that tracing really exported (and
-// whether the SDK dropped spans under load) without a protobuf library.
+// Reads the spans of an OTLP trace export (how many, and the trace each belongs to), so the bench can
+// show that tracing really exported, how many spans a request's trace holds, and whether the SDK
+// dropped spans under load, without a protobuf library.
 // @see https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/collector/trace/v1/trace_service.proto
 
 const wireTypes = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 };
@@ -35,21 +36,25 @@ function* embedded(buffer, fieldNumber, start = 0, end = buffer.length) {
   }
 }
 
-/** ExportTraceServiceRequest.resource_spans(1) → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2). */
-export function countProtobufSpans(buffer) {
-  let spans = 0;
+/**
+ * The trace id of every span, in order: ExportTraceServiceRequest.resource_spans(1) →
+ * ResourceSpans.scope_spans(2) → ScopeSpans.spans(2) → Span.trace_id(1), as hex.
+ */
+export function* protobufSpanTraceIds(buffer) {
   for (const [rsStart, rsEnd] of embedded(buffer, 1)) {
     for (const [ssStart, ssEnd] of embedded(buffer, 2, rsStart, rsEnd)) {
-      for (const _span of embedded(buffer, 2, ssStart, ssEnd)) spans++;
+      for (const [spanStart, spanEnd] of embedded(buffer, 2, ssStart, ssEnd)) {
+        const traceId = embedded(buffer, 1, spanStart, spanEnd).next().value;
+        yield traceId ? buffer.toString('hex', traceId[0], traceId[1]) : '';
+      }
     }
   }
-  return spans;
 }
 
-/** The same count for the http/json encoding. */
-export function countJsonSpans(text) {
+/** The same for the http/json encoding, where trace ids are already hex. */
+export function* jsonSpanTraceIds(text) {
   const { resourceSpans = [] } = JSON.parse(text);
-  return resourceSpans
-    .flatMap((rs) => rs.scopeSpans ?? [])
-    .reduce((sum, scopeSpans) => sum + (scopeSpans.spans?.length ?? 0), 0);
+  for (const scopeSpans of resourceSpans.flatMap((rs) => rs.scopeSpans ?? [])) {
+    for (const span of scopeSpans.spans ?? []) yield span.traceId ?? '';
+  }
 }

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startChild } from './children.mjs';
 import { readRssBytes } from './proc.mjs';
+import { median } from './report.mjs';
 
 const idleBeforeRssMs = 2000;
 
@@ -27,11 +28,4 @@ export async function measureStartup(target, { starts, sinkPort }) {
     idleRssBytesMedian: median(samples.map((s) => s.idleRssBytes)),
     samples,
   };
-}
-
-export function median(values) {
-  const known = values.filter((v) => typeof v === 'number').sort((a, b) => a - b);
-  if (known.length === 0) return undefined;
-  const mid = Math.floor(known.length / 2);
-  return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
 }

@@ -2,16 +2,19 @@
 // exports (POST /v1/traces, and /v1/metrics or /v1/logs should the SDK send them), answers 200 with an
 // empty body, and counts what arrived. In its own process it never stalls the load generator's event loop;
 // it still shares the machine's 2 cores, as a node-local collector would.
-// GET /stats answers the counts so far.
+// GET /stats answers the counts so far; GET /traces answers how many spans each trace received since
+// the last GET /traces (as {spans: traces}), then forgets those traces.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { countJsonSpans, countProtobufSpans } from './otlp-spans.mjs';
+import { jsonSpanTraceIds, protobufSpanTraceIds } from './otlp-spans.mjs';
 
 const stats = { exports: 0, bytes: 0, spans: 0, undecoded: 0, byPath: {} };
+/** Spans received per trace id: a trace's spans may come in several exports. */
+let spansByTrace = new Map();
 
-function countSpans(body, headers) {
+function traceIdsOf(body, headers) {
   const raw = headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
-  return headers['content-type']?.includes('json') ? countJsonSpans(raw.toString('utf8')) : countProtobufSpans(raw);
+  return headers['content-type']?.includes('json') ? jsonSpanTraceIds(raw.toString('utf8')) : protobufSpanTraceIds(raw);
 }
 
 function record(request, body) {
@@ -20,18 +23,32 @@ function record(request, body) {
   stats.byPath[request.url] = (stats.byPath[request.url] ?? 0) + 1;
   if (request.url !== '/v1/traces') return;
   try {
-    stats.spans += countSpans(body, request.headers);
+    for (const traceId of traceIdsOf(body, request.headers)) {
+      stats.spans++;
+      spansByTrace.set(traceId, (spansByTrace.get(traceId) ?? 0) + 1);
+    }
   } catch {
     // A body we cannot decode still proves an export arrived; say so rather than fail the exporter.
     stats.undecoded++;
   }
 }
 
+/** How many traces received how many spans, e.g. {"3": 41000, "1": 1}; then a clean slate. */
+function takeTraceShapes() {
+  const tracesBySpans = {};
+  for (const spans of spansByTrace.values()) tracesBySpans[spans] = (tracesBySpans[spans] ?? 0) + 1;
+  const traces = spansByTrace.size;
+  spansByTrace = new Map();
+  return { traces, tracesBySpans };
+}
+
+function answer(response, body) {
+  response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
 const server = createServer((request, response) => {
-  if (request.method === 'GET' && request.url === '/stats') {
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
-    return;
-  }
+  if (request.method === 'GET' && request.url === '/stats') return answer(response, stats);
+  if (request.method === 'GET' && request.url === '/traces') return answer(response, takeTraceShapes());
   const chunks = [];
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
