@@ -5,11 +5,13 @@
  * a connection. It holds no Fastify, database or telemetry code, so it rarely needs replacing itself.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { ListenFdsError } from './sockets/listen-fds.js';
 import { startGeneration } from './supervisor/generation.js';
 import { supervisorLogger } from './supervisor/log.js';
+import { cannotRestore, ownNice } from './supervisor/priority.js';
 import { holdSockets } from './supervisor/sockets.js';
 import { runSupervisor } from './supervisor/supervisor.js';
 
@@ -44,17 +46,45 @@ async function main(): Promise<number> {
   // As the path was given, not as resolved: through a `current` symlink, every start finds the release
   // the link points to then.
   const releaseDir = config.supervisorReleaseDir || resolve(dirname(process.argv[1] ?? '.'), '..');
-  // Generations get the supervisor's environment, with LISTEN_* of their own (generation.ts).
-  const env = process.env;
+  // Generations get the supervisor's environment, with LISTEN_* of their own (generation.ts), and
+  // Node's compile cache: the first generation writes the V8 code of every module it loads there, the
+  // next ones read it instead of compiling again (about a sixth less CPU to start). NODE_COMPILE_CACHE
+  // set is kept (NODE_DISABLE_COMPILE_CACHE=1 turns it off); under systemd tmpdir() is the private /tmp.
+  const env = { NODE_COMPILE_CACHE: join(tmpdir(), `${pkg.name}-compile-cache`), ...process.env };
+  const priority = startingPriority(config.supervisorStartupNice, logger);
   return runSupervisor({
     logger,
     signals: process,
-    start: (number) => startGeneration({ number, releaseDir, entry: config.supervisorEntry, env, sockets }),
+    start: (number, { beside }) =>
+      startGeneration({
+        number,
+        releaseDir,
+        entry: config.supervisorEntry,
+        env,
+        sockets,
+        ...(beside && priority && { priority }),
+      }),
     readyTimeoutMs: config.startupTimeoutMs + config.shutdownMarginMs,
     stopTimeoutMs: config.terminationGracePeriodSeconds * 1000,
     restartDelayMinMs: config.supervisorRestartDelayMinMs,
     restartDelayMaxMs: config.supervisorRestartDelayMaxMs,
   });
+}
+
+/** Nice values for a generation starting beside the serving one, if raising is asked for and can be undone. */
+function startingPriority(increment: number, logger: ReturnType<typeof supervisorLogger>) {
+  if (increment === 0) return undefined;
+  const ready = ownNice();
+  const starting = Math.min(19, ready + increment);
+  const reason = cannotRestore(ready);
+  if (reason !== undefined) {
+    logger.warn(
+      { event: 'startup-priority-off', reason },
+      `new generations start at the serving one's priority (SUPERVISOR_STARTUP_NICE ${increment} unused): ${reason}`,
+    );
+    return undefined;
+  }
+  return starting > ready ? { starting, ready } : undefined;
 }
 
 process.exit(await main());

@@ -74,7 +74,7 @@ export const settings = {
     min: 0,
     max: tenMinutesMs,
     description:
-      'PRESTOP_MODE=sleep only: after SIGTERM, how long keep-alive connections may still bring a last request (answered with Connection: close) before the listener closes.',
+      'PRESTOP_MODE=sleep, and on inherited sockets (LISTEN_FDS): after SIGTERM or a handoff, how long keep-alive connections may still bring a last request (answered with Connection: close) before the listener closes. In a handoff their closes are spread over the first half, so the next generation takes them over a few at a time.',
   }),
   shutdownTimeoutMs: integer({
     env: 'SHUTDOWN_TIMEOUT_MS',

@@ -22,6 +22,14 @@ export const supervisorSettings = {
     maxLength: 4096,
     description: "A generation's entry module, in SUPERVISOR_RELEASE_DIR (run with its dist/instrumentation.js).",
   }),
+  supervisorStartupNice: integer({
+    env: 'SUPERVISOR_STARTUP_NICE',
+    default: 10,
+    min: 0,
+    max: 19,
+    description:
+      "A reload's new generation starts this much nicer (lower CPU priority) than the one serving, so loading and connecting do not take the CPU from requests; it gets the supervisor's priority back once ready. Needs CAP_SYS_NICE or LimitNICE=+0 to give it back; without either it is not raised (logged). 0: off.",
+  }),
   supervisorRestartDelayMinMs: integer({
     env: 'SUPERVISOR_RESTART_DELAY_MIN_MS',
     default: 250,

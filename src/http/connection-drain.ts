@@ -28,6 +28,8 @@ declare module 'fastify' {
 interface Tracked {
   inFlight: number;
   closingAfterResponse: boolean;
+  /** While draining with spread closes: not told to close before this (performance.now()). */
+  closeFrom?: number;
 }
 
 /**
@@ -64,10 +66,13 @@ export const connectionDrainPlugin = fp<{ lifecycle: Lifecycle }>(
     app.addHook('onSend', (request, reply, payload, done) => {
       const phase = lifecycle.phase;
       if ((phase === 'draining' || phase === 'closing') && request.raw.httpVersionMajor === 1) {
-        // Node ends the socket once a response with this header has been written.
-        reply.header('connection', 'close');
         const state = tracked.get(request.raw.socket);
-        if (state) state.closingAfterResponse = true;
+        // Spread closes (a handoff): this connection's moment may not have come yet.
+        if (phase === 'closing' || state?.closeFrom === undefined || performance.now() >= state.closeFrom) {
+          // Node ends the socket once a response with this header has been written.
+          reply.header('connection', 'close');
+          if (state) state.closingAfterResponse = true;
+        }
       }
       done(null, payload);
     });
@@ -93,7 +98,13 @@ export const connectionDrainPlugin = fp<{ lifecycle: Lifecycle }>(
       },
       // net.Server's close, not http.Server's, which would also close idle keep-alive connections at
       // once (Node >= 19): those are for the sweep to end, after their next response.
-      stopAccepting: () => Server.prototype.close.call(app.server),
+      stopAccepting(spreadClosesMs = 0) {
+        Server.prototype.close.call(app.server);
+        if (spreadClosesMs <= 0) return;
+        const start = performance.now();
+        const open = [...tracked.values()];
+        open.forEach((state, i) => (state.closeFrom = start + (spreadClosesMs * i) / open.length));
+      },
       openConnections: () => tracked.size,
       whenNoConnections,
       async close(timeoutMs) {

@@ -1,8 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Lifecycle } from '../lifecycle/lifecycle.js';
-
-/** The trigger of a shutdown that hands the shared sockets to the next generation (src/supervisor/). */
-export const handoffTrigger = 'handoff';
+import { handoffTrigger, type Lifecycle } from '../lifecycle/lifecycle.js';
 
 /**
  * `/healthz` (liveness) answers 200 until the process stops: a draining pod is alive and must not be

@@ -3,6 +3,12 @@ import type { FastifyBaseLogger } from 'fastify';
 export const phases = ['starting', 'ready', 'draining', 'closing', 'stopped'] as const;
 export type Phase = (typeof phases)[number];
 
+/**
+ * The trigger of a shutdown that hands the shared sockets to the next generation (src/supervisor/):
+ * /readyz stays 200 (probes.ts) and keep-alive closes are spread (terminator.ts).
+ */
+export const handoffTrigger = 'handoff';
+
 /** A dependency that must be up before `/readyz` answers 200 (e.g. the database, migrations). */
 export interface StartupCheck {
   readonly name: string;

@@ -1,15 +1,18 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { withDeadline, type DeadlineOutcome } from '../timing/deadline.js';
 import { sleep } from '../timing/sleep.js';
-import type { Lifecycle } from './lifecycle.js';
+import { handoffTrigger, type Lifecycle } from './lifecycle.js';
 
 /** What the terminator needs of the app listener (see http/connection-drain.ts). */
 export interface DrainableListener {
   /**
    * Stops accepting new connections, leaving the open ones to the drain. The socket itself may live on
    * in another process (an inherited listener): connections then queue for whoever accepts next.
+   * With `spreadClosesMs`, each keep-alive connection is told to close on its first response after a
+   * moment of its own, spread evenly over that time, instead of all on their next one: the process
+   * that accepts now takes them over a few at a time.
    */
-  stopAccepting(): void;
+  stopAccepting(spreadClosesMs?: number): void;
   /** Open client connections right now. */
   openConnections(): number;
   /** Resolves when no client connection is open, or when `signal` aborts. */
@@ -123,7 +126,10 @@ export function createTerminator(options: TerminatorOptions): Terminator {
       if (lifecycle.phase === 'starting' || lifecycle.phase === 'ready') {
         lifecycle.enter('draining', { drainSweepMs: config.drainSweepMs, listeners: 'inherited' });
       }
-      listener.stopAccepting();
+      // In a handoff the next generation has just started: its code is not compiled yet, its pool holds
+      // DB_POOL_MIN connections. Sixteen keep-alive clients reconnecting to it in the same few
+      // milliseconds queue there; spread over the first half of the sweep, they do not.
+      listener.stopAccepting(trigger === handoffTrigger ? Math.floor(config.drainSweepMs / 2) : 0);
       await sweepKeepAlive();
       return;
     }

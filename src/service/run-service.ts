@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config/load-config.js';
 import { describeBudget } from '../config/shutdown-budget.js';
-import { handoffTrigger } from '../http/probes.js';
-import type { StartupCheck } from '../lifecycle/lifecycle.js';
+import { handoffTrigger, type StartupCheck } from '../lifecycle/lifecycle.js';
 import { createLogger, flushLogs } from '../observability/logger.js';
 import { telemetry } from '../observability/telemetry.js';
 import { inheritedListeners, ListenFdsError, type InheritedListeners } from '../sockets/listen-fds.js';

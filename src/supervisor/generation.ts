@@ -2,11 +2,21 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ListenerName } from '../sockets/listen-fds.js';
+import { setProcessNice } from './priority.js';
 import { isGenerationMessage, type HandoffMessage } from './protocol.js';
 import type { HeldSocket } from './sockets.js';
 
+/** A generation started at a raised nice value and given `nice` back once ready: on how many threads, or why not. */
+export type PriorityRestored =
+  { readonly nice: number; readonly threads: number } | { readonly nice: number; readonly error: string };
+
 export type GenerationOutcome =
-  | { readonly status: 'ready'; readonly readyMs: number; readonly ports: { app: number; admin: number } }
+  | {
+      readonly status: 'ready';
+      readonly readyMs: number;
+      readonly ports: { app: number; admin: number };
+      readonly priority?: PriorityRestored;
+    }
   | { readonly status: 'failed'; readonly error: string };
 
 export interface GenerationExit {
@@ -35,6 +45,8 @@ export interface GenerationOptions {
   readonly entry: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly sockets: Readonly<Record<ListenerName, HeldSocket>>;
+  /** Nice values to start at and to be given once ready (priority.ts); absent: the supervisor's own throughout. */
+  readonly priority?: { readonly starting: number; readonly ready: number };
 }
 
 /** Variables of systemd's protocol the supervisor itself may have received; each generation gets its own. */
@@ -45,7 +57,8 @@ const protocolVariables = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'];
  * LISTEN_FDNAMES, and an IPC channel on 5. LISTEN_PID must be the generation's own pid, which a parent
  * cannot know before the child exists: a shell sets it to its own pid (`$$`) and execs node, which
  * keeps that pid. Its own process group, so a terminal's Ctrl-C reaches the supervisor alone, which
- * passes it on once.
+ * passes it on once. With `priority`, coreutils' nice execs node at the raised value (so every thread
+ * Node starts has it), and each thread gets the ready value back once the generation is ready.
  */
 export function startGeneration(options: GenerationOptions): Generation {
   const started = performance.now();
@@ -54,12 +67,15 @@ export function startGeneration(options: GenerationOptions): Generation {
   const env = Object.fromEntries(
     Object.entries(options.env).filter(([name, value]) => value !== undefined && !protocolVariables.includes(name)),
   );
+  const { priority } = options;
+  const nice = priority ? ['nice', '-n', String(priority.starting - priority.ready)] : [];
   const child = spawn(
     '/bin/sh',
     [
       '-c',
       'LISTEN_PID=$$ exec "$@"',
       'sh',
+      ...nice,
       process.execPath,
       '--import',
       instrumentation,
@@ -79,7 +95,8 @@ export function startGeneration(options: GenerationOptions): Generation {
     child.on('message', (message) => {
       if (!isGenerationMessage(message)) return;
       if (message.type === 'ready') {
-        resolve({ status: 'ready', readyMs: Math.round(performance.now() - started), ports: message.ports });
+        const readyMs = Math.round(performance.now() - started);
+        resolve({ status: 'ready', readyMs, ports: message.ports, priority: priority && restore(priority.ready) });
       } else {
         resolve({ status: 'failed', error: message.error });
       }
@@ -89,6 +106,13 @@ export function startGeneration(options: GenerationOptions): Generation {
       resolve({ status: 'failed', error: `exited before it was ready (${signal ?? `code ${code}`})` }),
     );
   });
+  function restore(nice: number): PriorityRestored {
+    try {
+      return { nice, threads: setProcessNice(child.pid!, nice) };
+    } catch (error) {
+      return { nice, error: (error as Error).message };
+    }
+  }
   return {
     number: options.number,
     pid: child.pid ?? -1,

@@ -14,8 +14,11 @@ export interface SupervisorSignals {
 export interface SupervisorOptions {
   readonly logger: Logger;
   readonly signals: SupervisorSignals;
-  /** Starts generation `number` on the supervisor's sockets (generation.ts). */
-  readonly start: (number: number) => Generation;
+  /**
+   * Starts generation `number` on the supervisor's sockets (generation.ts); `beside` when another one is
+   * serving meanwhile (a reload), whose requests its start should not slow (priority.ts).
+   */
+  readonly start: (number: number, context: { readonly beside: boolean }) => Generation;
   /** How long a new generation may take to say it is ready or failed (STARTUP_TIMEOUT_MS and a margin). */
   readonly readyTimeoutMs: number;
   /** How long a generation may take to stop before it gets SIGKILL (TERMINATION_GRACE_PERIOD_SECONDS). */
@@ -109,7 +112,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
 
   /** Starts the next generation and waits until it is ready, has failed, or is late (then stops it). */
   async function launch(reason: 'boot' | 'reload' | 'restart'): Promise<Launch> {
-    const generation = options.start(++counter);
+    const generation = options.start(++counter, { beside: reason === 'reload' });
     running.add(generation);
     void generation.exited.then((exit) => {
       running.delete(generation);
@@ -127,9 +130,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     const outcome = await Promise.race([generation.outcome, tooLate]);
     late.abort();
     if (outcome.status === 'ready') {
-      logger.info(
-        { event: 'generation-ready', ...ids(generation), readyMs: outcome.readyMs, ports: outcome.ports },
-        `generation ${generation.number} ready in ${outcome.readyMs} ms`,
+      const { readyMs, ports, priority } = outcome;
+      logger[priority && 'error' in priority ? 'warn' : 'info'](
+        { event: 'generation-ready', ...ids(generation), readyMs, ports, ...(priority && { priority }) },
+        `generation ${generation.number} ready in ${readyMs} ms` +
+          (priority && 'error' in priority
+            ? `; could not set it back to nice ${priority.nice}: ${priority.error}`
+            : ''),
       );
       return { generation, ready: true };
     }

@@ -36,6 +36,8 @@ const runKeys = new Set([
   'SuccessExitStatus',
   'Restart',
   'RestartSec',
+  // How far a process may lower its nice value: the supervisor's, for generations (below).
+  'LimitNICE',
 ]);
 const sandbox = (unit: Unit) => unit.assignments.filter(([section, key]) => section === 'Service' && !runKeys.has(key));
 const words = (unit: Unit, section: string, key: string) => unit.values(section, key).flatMap((v) => v.split(/\s+/));
@@ -184,6 +186,17 @@ describe('the supervised unit', () => {
     expect(service('KillMode')).toEqual(['mixed']);
     expect(service('TimeoutStopSec')).toEqual([supervised.environment.TERMINATION_GRACE_PERIOD_SECONDS]);
     expect(supervised.environment).toMatchObject({ PRESTOP_MODE: 'none' });
+  });
+
+  test('lets the supervisor give a generation started nicer its own priority back, and no more', async () => {
+    // "+0" is a nice value: RLIMIT_NICE 20, so going back down stops at nice 0, the supervisor's.
+    expect(service('LimitNICE')).toEqual(['+0']);
+    expect(loadConfig(supervised.environment).supervisorStartupNice).toBeGreaterThan(0);
+    const { stdout } = await run('systemd-analyze', ['syscall-filter']);
+    const allowed = allowedSyscalls(syscallGroups(stdout), supervised.values('Service', 'SystemCallFilter'));
+    expect(allowed.has('setpriority')).toBe(true);
+    // No Nice=: the supervisor runs at 0, the value LimitNICE=+0 lets a generation return to.
+    expect(service('Nice')).toEqual([]);
   });
 
   test('its environment is one the supervisor and its generations accept, with a shutdown that fits TimeoutStopSec', () => {

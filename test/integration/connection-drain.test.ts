@@ -71,6 +71,49 @@ describe('keep-alive draining on a real socket', () => {
     expect(app.connectionDrain.counts.afterResponse).toBe(1);
   });
 
+  it('with closes spread (a handoff), each keep-alive connection is told to close at its own moment, all within the spread', async () => {
+    const { app, lifecycle, port } = await listening();
+    const agents = Array.from({ length: 4 }, keepAliveAgent);
+    for (const agent of agents) expect(await get(port, '/', agent)).toMatchObject({ connection: 'keep-alive' });
+
+    lifecycle.enter('draining');
+    const spreadMs = 400;
+    const start = performance.now();
+    app.connectionDrain.stopAccepting(spreadMs);
+    // Each client keeps asking until told to close; when it is told is its moment.
+    const toldAt = await Promise.all(
+      agents.map(async (agent) => {
+        for (;;) {
+          const answer = await get(port, '/', agent);
+          expect(answer.status).toBe(200);
+          if (answer.connection === 'close') return performance.now() - start;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }),
+    );
+    const sorted = [...toldAt].sort((a, b) => a - b);
+    // The first at once, the others a quarter of the spread apart, the last before it ends.
+    expect(sorted[0]).toBeLessThan(60);
+    expect(sorted[3]).toBeGreaterThanOrEqual(0.75 * spreadMs - 5);
+    expect(sorted[3]).toBeLessThan(spreadMs + 60);
+    for (let i = 1; i < 4; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThan(spreadMs / 4 - 60);
+    expect(app.connectionDrain.counts.afterResponse).toBe(4);
+  });
+
+  it('with closes spread, the close phase tells every connection at once, whatever its moment', async () => {
+    const { lifecycle, port, app } = await listening();
+    const agents = Array.from({ length: 3 }, keepAliveAgent);
+    for (const agent of agents) await get(port, '/', agent);
+    lifecycle.enter('draining');
+    app.connectionDrain.stopAccepting(60_000);
+    // Connections are told in the order they were opened: the first one's moment is now.
+    const during = await Promise.all(agents.map((agent) => get(port, '/', agent)));
+    expect(during.map((a) => a.connection)).toEqual(['close', 'keep-alive', 'keep-alive']);
+    lifecycle.enter('closing');
+    const closing = await Promise.all(agents.slice(1).map((agent) => get(port, '/', agent)));
+    expect(closing.map((a) => a.connection)).toEqual(['close', 'close']);
+  });
+
   it('closing stops accepting, closes idle connections at once and lets in-flight requests finish', async () => {
     const { app, lifecycle, port } = await listening();
     const idle = await get(port, '/', keepAliveAgent());

@@ -1,4 +1,9 @@
-import type { Generation, GenerationExit, GenerationOutcome } from '../../src/supervisor/generation.js';
+import type {
+  Generation,
+  GenerationExit,
+  GenerationOutcome,
+  PriorityRestored,
+} from '../../src/supervisor/generation.js';
 
 /**
  * A test double of one generation, for the supervisor under fake timers: no process. The test settles
@@ -7,13 +12,15 @@ import type { Generation, GenerationExit, GenerationOutcome } from '../../src/su
  */
 export interface FakeGeneration extends Generation {
   readonly received: string[];
-  ready(ports?: { app: number; admin: number }): void;
+  /** Whether the supervisor started it beside one serving (a reload), the one that may start nicer. */
+  readonly beside: boolean;
+  ready(ports?: { app: number; admin: number }, priority?: PriorityRestored): void;
   fail(error: string): void;
   exit(exit: Partial<GenerationExit>): void;
   readonly hasExited: boolean;
 }
 
-export function fakeGeneration(number: number): FakeGeneration {
+export function fakeGeneration(number: number, { beside = false } = {}): FakeGeneration {
   const received: string[] = [];
   const startedAt = Date.now();
   let hasExited = false;
@@ -27,6 +34,7 @@ export function fakeGeneration(number: number): FakeGeneration {
     outcome,
     exited,
     received,
+    beside,
     get hasExited() {
       return hasExited;
     },
@@ -36,8 +44,8 @@ export function fakeGeneration(number: number): FakeGeneration {
     signal(signal) {
       if (!hasExited) received.push(`${signal}@${Date.now()}`);
     },
-    ready(ports = { app: 8080, admin: 9090 }) {
-      settleOutcome({ status: 'ready', readyMs: Date.now() - startedAt, ports });
+    ready(ports = { app: 8080, admin: 9090 }, priority) {
+      settleOutcome({ status: 'ready', readyMs: Date.now() - startedAt, ports, ...(priority && { priority }) });
     },
     fail(error) {
       settleOutcome({ status: 'failed', error });

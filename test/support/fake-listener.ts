@@ -3,14 +3,16 @@ import { sleep } from '../../src/timing/sleep.js';
 
 /**
  * A test double of the app listener, for the terminator under fake timers: its in-flight requests take
- * `inFlightMs` (more than the close's deadline: 3 connections destroyed); it records `stop-accepting@<time>` and
+ * `inFlightMs` (more than the close's deadline: 3 connections destroyed); it records `stop-accepting@<time>`
+ * (`stop-accepting(spread <ms>)@<time>` when keep-alive closes are spread) and
  * `app-listener@<time>` in `events`; `closeAll` ends its open connections by hand.
  */
 export function fakeListener(events: string[], { inFlightMs = 0, connections = 0 } = {}) {
   let open = connections;
   const emptied = new Set<() => void>();
   const listener: DrainableListener = {
-    stopAccepting: () => events.push(`stop-accepting@${Date.now()}`),
+    stopAccepting: (spreadClosesMs = 0) =>
+      events.push(`stop-accepting${spreadClosesMs ? `(spread ${spreadClosesMs})` : ''}@${Date.now()}`),
     openConnections: () => open,
     whenNoConnections: (signal) =>
       new Promise((resolve) => {

@@ -15,8 +15,8 @@ function supervise(options: Partial<SupervisorOptions> = {}) {
   const status = runSupervisor({
     logger,
     signals,
-    start: (number) => {
-      const generation = fakeGeneration(number);
+    start: (number, context) => {
+      const generation = fakeGeneration(number, context);
       generations.push(generation);
       return generation;
     },
@@ -256,6 +256,43 @@ describe('supervisor: reload (SIGHUP)', () => {
     await advance(60_000);
     expect(generations).toHaveLength(3);
     expect(generation(3).received).toEqual([]);
+  });
+});
+
+describe('supervisor: a generation started beside the serving one', () => {
+  it('is a reload only: neither the first generation nor the replacement of a dead one has one serving beside it', async () => {
+    const { signals, generation, generations } = await serving();
+    signals.emit('SIGHUP');
+    await advance();
+    generation(2).ready();
+    await advance();
+    generation(1).exit({ code: 0 });
+    await advance(5000);
+    generation(2).exit({ code: 1 });
+    await advance(100);
+    expect(generations.map((g) => g.beside)).toEqual([false, true, false]);
+  });
+
+  it('once ready, its priority given back is in the ready line; a failure to give it back is a warning naming the cause', async () => {
+    const { signals, generation, logged } = await serving();
+    signals.emit('SIGHUP');
+    await advance();
+    generation(2).ready(undefined, { nice: 0, threads: 11 });
+    await advance();
+    generation(1).exit({ code: 0 });
+    signals.emit('SIGHUP');
+    await advance();
+    generation(3).ready(undefined, { nice: 0, error: 'permission denied' });
+    await advance();
+    expect(logged('generation-ready').slice(1)).toEqual([
+      expect.objectContaining({ generation: 2, priority: { nice: 0, threads: 11 }, level: 30 }),
+      expect.objectContaining({
+        generation: 3,
+        priority: { nice: 0, error: 'permission denied' },
+        level: 40,
+        msg: expect.stringContaining('could not set it back to nice 0: permission denied'),
+      }),
+    ]);
   });
 });
 

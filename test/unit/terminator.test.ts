@@ -391,7 +391,7 @@ describe('terminator, on inherited listeners (LISTEN_FDS: the socket outlives th
     },
   );
 
-  it('a handoff drains the same way, and the timeline says the listeners are inherited', async () => {
+  it('a handoff drains the same way, with keep-alive closes spread over half the sweep, and the timeline says the listeners are inherited', async () => {
     const { events, lines, lifecycle, terminator } = setup({}, { connections: 1 }, inherited);
     lifecycle.enter('ready');
     void terminator.shutdown('handoff');
@@ -399,7 +399,7 @@ describe('terminator, on inherited listeners (LISTEN_FDS: the socket outlives th
     expect(events).toEqual([
       'ready@0',
       'draining@0',
-      'stop-accepting@0',
+      'stop-accepting(spread 500)@0',
       'closing@1000',
       'app-listener@1000',
       'stopped@1000',

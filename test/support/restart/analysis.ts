@@ -12,7 +12,16 @@ export interface RestartWindow {
 /** Routes that answer at once; the slow ones (/debug/…) take 200–2000 ms by design and have no p99 to keep. */
 const fastRoutes = new Set(['GET /', 'GET /orders/:id', 'POST /orders']);
 
+/**
+ * The first requests reach a process whose code has not been compiled yet (tens of ms each). They are
+ * left out of both sides, so "outside" is the service warm; a new generation's cold start still counts,
+ * inside the window of the restart that started it.
+ */
+export const warmUpMs = 500;
+
 export interface LatencySummary {
+  /** Requests of the fast routes begun in the first `warmUpMs` of the traffic: in neither count. */
+  readonly warmUp: number;
   /** Requests of the fast routes in flight during a window (begun before it ended, ended after it began). */
   readonly inside: number;
   readonly outside: number;
@@ -32,13 +41,16 @@ export function percentile(values: readonly number[], p: number): number {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export function latency(records: readonly TrafficRecord[], windows: readonly RestartWindow[]): LatencySummary {
-  const fast = records.filter((r) => fastRoutes.has(r.route) && r.status !== undefined);
+  const trafficStart = Math.min(...records.map((r) => r.startedAt));
+  const answered = records.filter((r) => fastRoutes.has(r.route) && r.status !== undefined);
+  const fast = answered.filter((r) => r.startedAt >= trafficStart + warmUpMs);
   const during = (r: TrafficRecord) => windows.some((w) => r.startedAt < w.to && r.endedAt > w.from);
   const inside = fast.filter(during).map((r) => r.endedAt - r.startedAt);
   const outside = fast.filter((r) => !during(r)).map((r) => r.endedAt - r.startedAt);
   const p99InsideMs = round(percentile(inside, 99));
   const p99OutsideMs = round(percentile(outside, 99));
   return {
+    warmUp: answered.length - fast.length,
     inside: inside.length,
     outside: outside.length,
     p99InsideMs,
