@@ -72,6 +72,8 @@ describe('the built service with tracing on, exporting to a local OTLP/HTTP rece
     expect(above).toEqual([]);
 
     // One access line per request, and it carries the trace: it is the first line of the request, too.
+    // Lines are buffered: it reaches stdout within LOG_FLUSH_INTERVAL_MS, maybe after the spans.
+    await pod.waitForLog((l) => l.event === 'request' && l.url === '/orders/1', 2000);
     const logs = requestLogs(pod.logs, '/orders/1');
     expect(logs.map((l) => l.msg)).toEqual(['GET /orders/:id 404 ' + String(logs[0]?.durationMs) + ' ms']);
     for (const line of logs) expect(line).toMatchObject({ trace_id: statement.traceId, span_id: server!.spanId });
