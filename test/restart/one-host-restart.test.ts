@@ -18,6 +18,7 @@ import {
 } from '../support/restart/analysis.js';
 import { ensureSocketActivate } from '../support/restart/ensure-socket-activate.js';
 import { startLoggedProcess, type LoggedProcess, type SeenLine } from '../support/restart/logged-process.js';
+import { quietServiceEnv } from '../support/service-process.js';
 import { startTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { cannotRestore } from '../../src/supervisor/priority.js';
 
@@ -76,13 +77,7 @@ afterAll(async () => {
  */
 function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
-    HOST: '127.0.0.1',
-    ADMIN_HOST: '127.0.0.1',
-    PORT: '0',
-    ADMIN_PORT: '0',
-    LOG_REQUESTS: 'false',
-    OTEL_SDK_DISABLED: 'true',
+    ...quietServiceEnv(),
     DEBUG_ROUTES: 'true',
     DRAIN_SWEEP_MS: '1000',
     SHUTDOWN_TIMEOUT_MS: '5000',
@@ -173,6 +168,14 @@ async function stopSupervisor(supervisor: LoggedProcess) {
   return { exit, stopped: supervisor.lines.find(supervisorLine('stopped')) };
 }
 
+/** No request failed, and every one of the (many) acknowledged writes could be read back afterwards. */
+function expectNothingLost(result: RestartResult) {
+  expect(result.requests.failedByKind).toEqual({});
+  expect(result.writes.lost).toEqual([]);
+  expect(result.writes.readable).toBe(result.writes.acknowledged);
+  expect(result.writes.acknowledged).toBeGreaterThan(100);
+}
+
 function record(result: RestartResult): RestartResult {
   results.push(result);
   say(summaryLine(result));
@@ -196,15 +199,10 @@ describe(`${restarts} restarts on one host, on one port, under keep-alive, one-s
           facts: { supervisorPids: pids, supervisorExit: exit.code },
         },
         load,
-        load.writes,
-        load.windows,
       ),
     );
 
-    expect(result.requests.failedByKind).toEqual({});
-    expect(result.writes.lost).toEqual([]);
-    expect(result.writes.readable).toBe(result.writes.acknowledged);
-    expect(result.writes.acknowledged).toBeGreaterThan(100);
+    expectNothingLost(result);
     expect(result.exitCodes).toEqual(Array(restarts).fill(0));
     expect(result.latency.inside).toBeGreaterThan(50);
     expect(result.latency.p99InsideMs).toBeLessThanOrEqual(2 * result.latency.p99OutsideMs);
@@ -295,15 +293,10 @@ describe(`${restarts} restarts on one host, on one port, under keep-alive, one-s
           facts: { servicePids: pids, inheritedListeners: inherited },
         },
         load,
-        load.writes,
-        load.windows,
       ),
     );
 
-    expect(result.requests.failedByKind).toEqual({});
-    expect(result.writes.lost).toEqual([]);
-    expect(result.writes.readable).toBe(result.writes.acknowledged);
-    expect(result.writes.acknowledged).toBeGreaterThan(100);
+    expectNothingLost(result);
     expect(result.exitCodes).toEqual(Array(restarts).fill(0));
     expect(pids).toHaveLength(restarts + 1);
     // Every process served on the passed descriptors, both listeners each time.
@@ -339,8 +332,6 @@ describe(`${restarts} restarts on one host, on one port, under keep-alive, one-s
           facts: { cause: rollback?.cause },
         },
         load,
-        load.writes,
-        load.windows,
       ),
     );
 
@@ -396,8 +387,6 @@ describe(`${restarts} restarts on one host, on one port, under keep-alive, one-s
           facts: {},
         },
         load,
-        load.writes,
-        load.windows,
       ),
     );
     expect(result.requests.failed).toBeGreaterThan(0);

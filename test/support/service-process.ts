@@ -55,6 +55,22 @@ export async function killAll(): Promise<void> {
 }
 
 /** Starts the built service as a child process, on free ports, logging JSON to a pipe we read. */
+/**
+ * What a service started by a test runs with unless the test says otherwise: only PATH from the test's
+ * environment, both listeners on loopback on free ports, no request log, no tracing.
+ */
+export function quietServiceEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOST: '127.0.0.1',
+    ADMIN_HOST: '127.0.0.1',
+    PORT: '0',
+    ADMIN_PORT: '0',
+    LOG_REQUESTS: 'false',
+    OTEL_SDK_DISABLED: 'true',
+  };
+}
+
 export async function startService(options: StartOptions = {}): Promise<ServiceProcess> {
   const entry = resolve(process.cwd(), options.entry ?? 'dist/main.js');
   // The service runs as in production, tracing loaded first (it stays off unless a test turns it on).
@@ -65,16 +81,7 @@ export async function startService(options: StartOptions = {}): Promise<ServiceP
     ? ['/bin/sh', '-c', 'LISTEN_PID=$$ exec "$@"', 'sh', ...node]
     : node;
   const child = spawn(command!, args, {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOST: '127.0.0.1',
-      ADMIN_HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_PORT: '0',
-      LOG_REQUESTS: 'false',
-      OTEL_SDK_DISABLED: 'true',
-      ...options.env,
-    },
+    env: { ...quietServiceEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(options.fds ?? [])],
   });
   running.add(child);

@@ -86,24 +86,29 @@ export interface RestartResult {
   readonly facts: Readonly<Record<string, unknown>>;
 }
 
+/** What one scenario's load saw: every request, the acknowledged writes read back, the restart windows. */
+export interface ScenarioLoad {
+  readonly records: readonly TrafficRecord[];
+  readonly writes: RestartResult['writes'];
+  readonly windows: readonly RestartWindow[];
+}
+
 export function summarize(
   scenario: Pick<RestartResult, 'scenario' | 'description' | 'facts'>,
-  traffic: { records: readonly TrafficRecord[] },
-  writes: { acknowledged: number; readable: number; lost: readonly string[] },
-  windows: readonly RestartWindow[],
+  { records, writes, windows }: ScenarioLoad,
 ): RestartResult {
-  const failedByKind = failuresByKind(traffic.records);
+  const failedByKind = failuresByKind(records);
   return {
     ...scenario,
     restarts: windows.length,
     requests: {
-      sent: traffic.records.length,
+      sent: records.length,
       failed: Object.values(failedByKind).reduce((sum, n) => sum + n, 0),
       failedByKind,
     },
     writes,
     exitCodes: windows.map((w) => w.exitCode),
-    latency: latency(traffic.records, windows),
+    latency: latency(records, windows),
     maxWindowMs: Math.round(Math.max(0, ...windows.map((w) => w.to - w.from))),
   };
 }
