@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { pino } from 'pino';
-import { requestTraceIds } from './request-span.js';
+import { pathOf, requestTraceIds } from './request-span.js';
 
 export interface RequestLogOptions {
   /** Paths (without the query) that are not logged: probes every few seconds would drown the log. */
@@ -64,9 +64,7 @@ export const requestLog = fp<RequestLogOptions>(
     // Callback style: on every response, so no promise per request.
     app.addHook('onResponse', (request, reply, done) => {
       const log = request.log as PinoInternals;
-      const { url } = request;
-      const query = url.indexOf('?');
-      if (log.levelVal <= infoLevel && !unloggedPaths.has(query < 0 ? url : url.slice(0, query))) {
+      if (log.levelVal <= infoLevel && !unloggedPaths.has(pathOf(request.url))) {
         log[pino.symbols.streamSym].write(accessLine(request, reply, log[pino.symbols.chindingsSym]));
       }
       done();

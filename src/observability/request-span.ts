@@ -47,7 +47,8 @@ export function requestTraceIds(request: FastifyRequest): { trace_id: string; sp
   return { trace_id: traceId, span_id: spanId };
 }
 
-const pathOf = (url: string) => {
+/** The URL's path, without its query. */
+export const pathOf = (url: string) => {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
 };

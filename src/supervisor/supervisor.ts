@@ -131,12 +131,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     late.abort();
     if (outcome.status === 'ready') {
       const { readyMs, ports, priority } = outcome;
-      logger[priority && 'error' in priority ? 'warn' : 'info'](
+      const notRestored = priority && 'error' in priority ? priority : undefined;
+      logger[notRestored ? 'warn' : 'info'](
         { event: 'generation-ready', ...ids(generation), readyMs, ports, ...(priority && { priority }) },
         `generation ${generation.number} ready in ${readyMs} ms` +
-          (priority && 'error' in priority
-            ? `; could not set it back to nice ${priority.nice}: ${priority.error}`
-            : ''),
+          (notRestored ? `; could not set it back to nice ${notRestored.nice}: ${notRestored.error}` : ''),
       );
       return { generation, ready: true };
     }
